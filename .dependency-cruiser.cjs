@@ -1,0 +1,48 @@
+/** Dependencies point inward only: apps → adapters → application → domain. */
+module.exports = {
+  forbidden: [
+    {
+      name: "domain-is-pure",
+      comment: "domain/ imports nothing but effect and itself",
+      severity: "error",
+      from: { path: "^domain/" },
+      to: { pathNot: ["^domain/", "^node_modules/effect/"], dependencyTypesNot: ["type-only"] }
+    },
+    {
+      name: "domain-types-are-pure",
+      severity: "error",
+      from: { path: "^domain/" },
+      to: { pathNot: ["^domain/", "^node_modules/effect/"] }
+    },
+    {
+      name: "application-points-inward",
+      severity: "error",
+      from: { path: "^application/" },
+      to: { path: "^(adapters|apps|tests|bench)/" }
+    },
+    {
+      name: "adapters-point-inward",
+      severity: "error",
+      from: { path: "^adapters/" },
+      to: { path: "^(apps|tests|bench)/" }
+    },
+    {
+      name: "application-uses-no-drivers",
+      comment: "ports are Effect services; drivers belong in adapters",
+      severity: "error",
+      from: { path: "^application/" },
+      to: { path: "^node_modules/", pathNot: "^node_modules/effect/" }
+    },
+    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+    { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } }
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsConfig: { fileName: "tsconfig.json" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"]
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { Layer } from "effect"
+import * as Database from "./Database.ts"
+import type { InlineProjection } from "./InlineProjection.ts"
+import { membershipsProjection } from "./projections/memberships.ts"
+import { tenantsProjection } from "./projections/tenants.ts"
+import * as SqlEventStore from "./SqlEventStore.ts"
+import * as SqlProjectionCheckpoints from "./SqlProjectionCheckpoints.ts"
+
+/** Every read model kept inline with appends. */
+export const inlineProjections: ReadonlyArray<InlineProjection> = [tenantsProjection, membershipsProjection]
+
+/** The event store, checkpoints and read models over an already-built database layer. */
+export const layerOn = <E, R>(
+  database: Layer.Layer<Layer.Success<ReturnType<typeof Database.layer>>, E, R>
+) =>
+  Layer.mergeAll(SqlEventStore.layer(inlineProjections), SqlProjectionCheckpoints.layer).pipe(
+    Layer.provideMerge(database)
+  )
+
+export const layer = (config: Database.DatabaseConfig) => layerOn(Database.layer(config))

@@ -1,0 +1,18 @@
+import { Effect } from "effect"
+import { Migrator } from "effect/sql"
+import eventStore from "./0001_event_store.ts"
+import readModels from "./0002_read_models.ts"
+
+/**
+ * Every schema change, in order. Applied at start; each runs once, in a transaction,
+ * under the migrator's table lock, so concurrent starts are safe.
+ */
+export const migrations = {
+  "0001_event_store": eventStore,
+  "0002_read_models": readModels
+}
+
+export const migrate = Migrator.make({})({
+  loader: Migrator.fromRecord(migrations),
+  table: "tenantry_migrations"
+}).pipe(Effect.orDie)

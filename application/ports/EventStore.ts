@@ -1,0 +1,119 @@
+import { Context, type Effect, Schema } from "effect"
+
+/** Who caused an event: a signed-in user, a webhook delivery, or Tenantry itself. */
+export const Actor = Schema.Struct({
+  type: Schema.Literals(["user", "webhook", "system"]),
+  id: Schema.String
+})
+export type Actor = typeof Actor.Type
+
+export const EventMetadata = Schema.Struct({
+  actor: Actor,
+  requestId: Schema.optionalKey(Schema.String),
+  correlationId: Schema.optionalKey(Schema.String),
+  causationId: Schema.optionalKey(Schema.String)
+})
+export type EventMetadata = typeof EventMetadata.Type
+
+export type JsonObject = { readonly [key: string]: unknown }
+
+/** An event about to be appended, already encoded to its stored shape. */
+export interface NewEvent {
+  readonly type: string
+  readonly schemaVersion: number
+  readonly data: JsonObject
+}
+
+/** An event as the log holds it. `position` is global, gap-tolerant, and the audit id. */
+export interface RecordedEvent {
+  readonly position: number
+  readonly transactionId: number
+  readonly streamId: string
+  readonly streamVersion: number
+  readonly tenantId: string
+  readonly type: string
+  readonly schemaVersion: number
+  readonly data: JsonObject
+  readonly metadata: EventMetadata
+  readonly recordedAt: string
+}
+
+/**
+ * Where a `readAll` reader stands: events are ordered by (transaction id, position),
+ * and only transactions older than every one still running are handed out.
+ */
+export interface Checkpoint {
+  readonly transactionId: number
+  readonly position: number
+}
+export const startOfLog: Checkpoint = { transactionId: 0, position: 0 }
+
+export interface Snapshot {
+  readonly streamId: string
+  readonly streamVersion: number
+  readonly stateVersion: number
+  readonly state: unknown
+}
+
+/** The expected version was stale: someone else appended to the stream first. */
+export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
+  streamId: Schema.String,
+  expectedVersion: Schema.Number
+}) {}
+
+/** An inline projection refused the append because a unique key (e.g. a live slug) is taken. */
+export class UniqueKeyTaken extends Schema.TaggedError<UniqueKeyTaken>()("UniqueKeyTaken", {
+  key: Schema.String
+}) {}
+
+export interface AppendRequest {
+  readonly streamId: string
+  readonly tenantId: string
+  /** The stream's version the decision was made on; 0 for a new stream. */
+  readonly expectedVersion: number
+  readonly events: ReadonlyArray<NewEvent>
+  readonly metadata: EventMetadata
+}
+
+export interface AppendResult {
+  readonly nextVersion: number
+  readonly events: ReadonlyArray<RecordedEvent>
+}
+
+export interface TenantLogPage {
+  readonly events: ReadonlyArray<RecordedEvent>
+  readonly hasMore: boolean
+}
+
+/**
+ * The append-only log. Appends are atomic per call and optimistic per stream; inline
+ * projections commit with them. Storage failures are defects: callers see only the
+ * rule-level errors named here.
+ */
+export class EventStore extends Context.Service<
+  EventStore,
+  {
+    readonly append: (request: AppendRequest) => Effect.Effect<AppendResult, VersionConflict | UniqueKeyTaken>
+    /** Events of one stream from `fromVersion` (inclusive), in version order. */
+    readonly readStream: (
+      streamId: string,
+      fromVersion?: number
+    ) => Effect.Effect<ReadonlyArray<RecordedEvent>>
+    /** The next committed events after `after`, at most `limit`, in commit-safe order. */
+    readonly readAll: (
+      after: Checkpoint,
+      limit: number
+    ) => Effect.Effect<{ readonly events: ReadonlyArray<RecordedEvent>; readonly checkpoint: Checkpoint }>
+    /** One tenant's events, newest first, keyset-paged on position. */
+    readonly readTenantLog: (
+      tenantId: string,
+      page: { readonly beforePosition?: number | undefined; readonly limit: number }
+    ) => Effect.Effect<TenantLogPage>
+    /** The highest position written so far (0 for an empty log): how far readers have to go. */
+    readonly headPosition: Effect.Effect<number>
+    /** Resolves after a new append is known of, or after `timeoutMillis` at the latest. */
+    readonly awaitAppend: (timeoutMillis: number) => Effect.Effect<void>
+    readonly loadSnapshot: (streamId: string) => Effect.Effect<Snapshot | undefined>
+    readonly saveSnapshot: (snapshot: Snapshot) => Effect.Effect<void>
+  }
+>()("tenantry/application/ports/EventStore") {}

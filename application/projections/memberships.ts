@@ -1,0 +1,31 @@
+import type { Role } from "../../domain/shared/roles.ts"
+import type { TenantEvent } from "../../domain/tenant/index.ts"
+
+/** Who holds which role in a tenant: what access checks read. */
+export interface Membership {
+  readonly tenantId: string
+  readonly userId: string
+  readonly role: Role
+}
+
+export const membershipHandles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
+  "TenantCreated",
+  "TenantDeleted"
+])
+
+/** What one event does to a tenant's memberships: rows to upsert, or all of them gone. */
+export type MembershipChange =
+  | { readonly _tag: "upsert"; readonly membership: Membership }
+  | { readonly _tag: "remove"; readonly tenantId: string; readonly userId: string }
+  | { readonly _tag: "clear"; readonly tenantId: string }
+
+export const membershipChanges = (tenantId: string, event: TenantEvent): ReadonlyArray<MembershipChange> => {
+  switch (event._tag) {
+    case "TenantCreated":
+      return [{ _tag: "upsert", membership: { tenantId, userId: event.ownerId, role: "owner" } }]
+    case "TenantDeleted":
+      return [{ _tag: "clear", tenantId }]
+    default:
+      return []
+  }
+}

@@ -1,0 +1,82 @@
+import { Result } from "effect"
+import { absurd } from "../shared/decider.ts"
+import type {
+  BumpCacheVersions,
+  CreateTenant,
+  DeleteTenant,
+  SaveApiConfig,
+  SaveApiToken,
+  TenantCommand,
+  UpdateTenantConfig
+} from "./commands.ts"
+import { TenantAlreadyExists, type TenantError, TenantNotFound } from "./errors.ts"
+import type { CacheTarget, CacheVersions, TenantEvent } from "./events.ts"
+import type { ActiveTenant, TenantState } from "./state.ts"
+
+type Decision = Result.Result<ReadonlyArray<TenantEvent>, TenantError>
+
+const active = (state: TenantState): Result.Result<ActiveTenant, TenantNotFound> =>
+  state.status === "active" ? Result.succeed(state) : Result.fail(new TenantNotFound())
+
+const createTenant = (command: typeof CreateTenant.Type, state: TenantState): Decision => {
+  if (state.status !== "absent") return Result.fail(new TenantAlreadyExists())
+  const { _tag, ...fields } = command
+  return Result.succeed([{ _tag: "TenantCreated", ...fields }])
+}
+
+const updateTenantConfig = (command: typeof UpdateTenantConfig.Type, state: TenantState): Decision =>
+  Result.map(active(state), (tenant) => {
+    // Only what really changes is recorded, so the audit history says what happened.
+    const changes = Object.fromEntries(
+      Object.entries(command.changes).filter(
+        ([key, value]) => JSON.stringify(tenant[key as keyof ActiveTenant]) !== JSON.stringify(value)
+      )
+    )
+    return Object.keys(changes).length === 0 ? [] : [{ _tag: "TenantConfigUpdated", changes, at: command.at }]
+  })
+
+export const bumped = (versions: CacheVersions, target: CacheTarget): CacheVersions => ({
+  apiCacheVersion: versions.apiCacheVersion + (target === "api" || target === "all" ? 1 : 0),
+  assetCacheVersion: versions.assetCacheVersion + (target === "assets" || target === "all" ? 1 : 0),
+  htmlCacheVersion: versions.htmlCacheVersion + (target === "html" || target === "all" ? 1 : 0)
+})
+
+const bumpCacheVersions = (command: typeof BumpCacheVersions.Type, state: TenantState): Decision =>
+  Result.map(active(state), (tenant) => [
+    {
+      _tag: "CacheVersionsBumped",
+      target: command.target,
+      versions: bumped(tenant.versions, command.target),
+      at: command.at
+    }
+  ])
+
+const saveApiConfig = (command: typeof SaveApiConfig.Type, state: TenantState): Decision =>
+  Result.map(active(state), () => [{ _tag: "ApiConfigSaved", apiConfig: command.apiConfig, at: command.at }])
+
+const saveApiToken = (command: typeof SaveApiToken.Type, state: TenantState): Decision =>
+  Result.map(active(state), () => [
+    { _tag: "ApiTokenSaved", sealedToken: command.sealedToken, at: command.at }
+  ])
+
+const deleteTenant = (command: typeof DeleteTenant.Type, state: TenantState): Decision =>
+  Result.map(active(state), (tenant) => [{ _tag: "TenantDeleted", slug: tenant.slug, at: command.at }])
+
+export const decide = (command: TenantCommand, state: TenantState): Decision => {
+  switch (command._tag) {
+    case "CreateTenant":
+      return createTenant(command, state)
+    case "UpdateTenantConfig":
+      return updateTenantConfig(command, state)
+    case "BumpCacheVersions":
+      return bumpCacheVersions(command, state)
+    case "SaveApiConfig":
+      return saveApiConfig(command, state)
+    case "SaveApiToken":
+      return saveApiToken(command, state)
+    case "DeleteTenant":
+      return deleteTenant(command, state)
+    default:
+      return absurd(command)
+  }
+}

@@ -1,0 +1,86 @@
+import { Schema } from "effect"
+import { Hostname } from "../shared/hostname.ts"
+import { Instant, TenantId, UserId } from "../shared/ids.ts"
+import { ApiConfig } from "./apiConfig.ts"
+import { CmsConfig } from "./cms.ts"
+import { Slug } from "./slug.ts"
+
+/**
+ * Facts about a tenant, past tense, stored as plain JSON under their tag. Each
+ * carries `at`, the instant the command was decided. Changing a stored shape means
+ * bumping its version in `schemaVersions` and adding an upcaster (see upcasters.ts).
+ */
+export const CacheTarget = Schema.Literals(["api", "assets", "html", "all"])
+export type CacheTarget = typeof CacheTarget.Type
+
+export const CacheVersions = Schema.Struct({
+  apiCacheVersion: Schema.Int,
+  assetCacheVersion: Schema.Int,
+  htmlCacheVersion: Schema.Int
+})
+export type CacheVersions = typeof CacheVersions.Type
+
+export const CacheTTL = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 31_536_000 })))
+
+export const TenantCreated = Schema.TaggedStruct("TenantCreated", {
+  tenantId: TenantId,
+  slug: Slug,
+  cms: CmsConfig,
+  cacheTTL: CacheTTL,
+  websiteDomain: Schema.NullOr(Hostname),
+  siteProxy: Schema.Boolean,
+  ownerId: UserId,
+  at: Instant
+})
+
+export const TenantConfigChanges = Schema.Struct({
+  cms: Schema.optionalKey(CmsConfig),
+  cacheTTL: Schema.optionalKey(CacheTTL),
+  websiteDomain: Schema.optionalKey(Schema.NullOr(Hostname)),
+  siteProxy: Schema.optionalKey(Schema.Boolean)
+})
+export type TenantConfigChanges = typeof TenantConfigChanges.Type
+
+export const TenantConfigUpdated = Schema.TaggedStruct("TenantConfigUpdated", {
+  changes: TenantConfigChanges,
+  at: Instant
+})
+
+export const CacheVersionsBumped = Schema.TaggedStruct("CacheVersionsBumped", {
+  target: CacheTarget,
+  versions: CacheVersions,
+  at: Instant
+})
+
+export const ApiConfigSaved = Schema.TaggedStruct("ApiConfigSaved", { apiConfig: ApiConfig, at: Instant })
+
+/** The token sealed under the tenant's own data key; deleting the tenant shreds that key. */
+export const ApiTokenSaved = Schema.TaggedStruct("ApiTokenSaved", { sealedToken: Schema.String, at: Instant })
+
+export const TenantDeleted = Schema.TaggedStruct("TenantDeleted", { slug: Slug, at: Instant })
+
+export const TenantEvent = Schema.Union([
+  TenantCreated,
+  TenantConfigUpdated,
+  CacheVersionsBumped,
+  ApiConfigSaved,
+  ApiTokenSaved,
+  TenantDeleted
+])
+export type TenantEvent = typeof TenantEvent.Type
+export type TenantEventType = TenantEvent["_tag"]
+
+/** The current stored shape of each event type. */
+export const schemaVersions: Record<TenantEventType, number> = {
+  TenantCreated: 2,
+  TenantConfigUpdated: 1,
+  CacheVersionsBumped: 1,
+  ApiConfigSaved: 1,
+  ApiTokenSaved: 1,
+  TenantDeleted: 1
+}
+
+/** Event fields that hold sealed secrets: never shown in audit output. */
+export const sealedFields: Partial<Record<TenantEventType, ReadonlyArray<string>>> = {
+  ApiTokenSaved: ["sealedToken"]
+}

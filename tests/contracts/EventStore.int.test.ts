@@ -1,0 +1,4 @@
+import { databaseTargets, storageLayer } from "../support/storage.ts"
+import { eventStoreContract } from "./EventStore.contract.ts"
+
+for (const target of databaseTargets) eventStoreContract(target.name, storageLayer(target))

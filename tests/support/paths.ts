@@ -1,0 +1,1 @@
+export const pgliteTemplatePath = new URL("../../.tmp/pglite-template.tar.gz", import.meta.url)
