@@ -1,5 +1,6 @@
 import { Result } from "effect"
 import { absurd } from "../shared/decider.ts"
+import { sameJson } from "../shared/sameJson.ts"
 import type {
   BumpCacheVersions,
   CreateTenant,
@@ -28,9 +29,7 @@ const updateTenantConfig = (command: typeof UpdateTenantConfig.Type, state: Tena
   Result.map(active(state), (tenant) => {
     // Only what really changes is recorded, so the audit history says what happened.
     const changes = Object.fromEntries(
-      Object.entries(command.changes).filter(
-        ([key, value]) => JSON.stringify(tenant[key as keyof ActiveTenant]) !== JSON.stringify(value)
-      )
+      Object.entries(command.changes).filter(([key, value]) => !sameJson(tenant[key as keyof ActiveTenant], value))
     )
     return Object.keys(changes).length === 0 ? [] : [{ _tag: "TenantConfigUpdated", changes, at: command.at }]
   })

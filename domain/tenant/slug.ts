@@ -42,7 +42,10 @@ export const reservedSlugs: ReadonlySet<string> = new Set([
   "tenant",
   "tenants",
   "cachely",
-  "tenantry"
+  "tenantry",
+  // sibling paths of /api/tenants/{slug}
+  "slug-availability",
+  "usage"
 ])
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/

@@ -1,0 +1,26 @@
+import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { ValidationFailed } from "./errors.ts"
+import { SystemGroup } from "./system.ts"
+import { TenantGroup, TenantsGroup } from "./tenants.ts"
+
+/** Turns request decoding failures into `400 validation_failed` with per-field errors. */
+export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()("tenantry/http/RequestValidation", {
+  error: ValidationFailed
+}) {}
+
+/** The whole API, once: the server, /openapi.json, /docs and the typed client derive from it. */
+export class Api extends HttpApi.make("tenantry")
+  .add(TenantsGroup)
+  .add(TenantGroup)
+  .add(SystemGroup)
+  .middleware(RequestValidation)
+  .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
+  .annotate(HttpApi.QueryParseOptions, { errors: "all" })
+  .annotate(HttpApi.HeadersParseOptions, {})
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Tenantry",
+      version: "0.1.0",
+      description: "Control plane of an edge caching proxy for headless CMSes."
+    })
+  ) {}

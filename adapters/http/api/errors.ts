@@ -1,0 +1,62 @@
+import { Schema } from "effect"
+
+/**
+ * The error envelope of CONTRACT.md: `{ error: "<code>", message, …details }`. Each
+ * class fixes its code and its HTTP status here, the one place a status is decided.
+ * `_tag` stays off the wire but keeps catchTag working.
+ */
+const envelope = <Code extends string>(code: Code) => ({
+  error: Schema.tag(code),
+  message: Schema.String
+})
+
+export class Unauthorized extends Schema.Error<Unauthorized>("Unauthorized")(
+  { _tag: Schema.tagDefaultOmit("Unauthorized"), ...envelope("unauthorized") },
+  { httpApiStatus: 401, description: "No valid session" }
+) {}
+
+export class Forbidden extends Schema.Error<Forbidden>("Forbidden")(
+  { _tag: Schema.tagDefaultOmit("Forbidden"), ...envelope("forbidden") },
+  { httpApiStatus: 403, description: "Not a member of this tenant" }
+) {}
+
+export class InsufficientRole extends Schema.Error<InsufficientRole>("InsufficientRole")(
+  { _tag: Schema.tagDefaultOmit("InsufficientRole"), ...envelope("insufficient_role"), requiredRole: Schema.String },
+  { httpApiStatus: 403, description: "The caller's role is below what this action needs" }
+) {}
+
+export class PlanLimit extends Schema.Error<PlanLimit>("PlanLimit")(
+  {
+    _tag: Schema.tagDefaultOmit("PlanLimit"),
+    ...envelope("plan_limit"),
+    plan: Schema.String,
+    maxTenants: Schema.Number
+  },
+  { httpApiStatus: 403, description: "The plan's tenant limit is reached" }
+) {}
+
+export class NotFound extends Schema.Error<NotFound>("NotFound")(
+  { _tag: Schema.tagDefaultOmit("NotFound"), ...envelope("not_found") },
+  { httpApiStatus: 404, description: "No such resource" }
+) {}
+
+export class Conflict extends Schema.Error<Conflict>("Conflict")(
+  { _tag: Schema.tagDefaultOmit("Conflict"), ...envelope("conflict") },
+  { httpApiStatus: 409, description: "Concurrent changes kept colliding; retry" }
+) {}
+
+export class SlugTaken extends Schema.Error<SlugTaken>("SlugTaken")(
+  { _tag: Schema.tagDefaultOmit("SlugTaken"), ...envelope("slug_taken"), slug: Schema.String },
+  { httpApiStatus: 409, description: "Another live tenant has this slug" }
+) {}
+
+export class ValidationFailed extends Schema.Error<ValidationFailed>("ValidationFailed")(
+  {
+    _tag: Schema.tagDefaultOmit("ValidationFailed"),
+    ...envelope("validation_failed"),
+    errors: Schema.Record(Schema.String, Schema.Array(Schema.String))
+  },
+  { httpApiStatus: 400, description: "The request is malformed; `errors` maps each field to its problems" }
+) {}
+
+export const tenantErrors = [NotFound, Forbidden, InsufficientRole] as const

@@ -1,0 +1,106 @@
+import { Schema } from "effect"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import {
+  ApiConfigBody,
+  ApiConfigJson,
+  ApiTokenBody,
+  AuditEvent,
+  CreateTenantBody,
+  EdgeConfigResponse,
+  RefreshCacheBody,
+  RefreshCacheResponse,
+  TenantListItem,
+  TenantResponse,
+  UpdateTenantBody
+} from "./bodies.ts"
+import { Conflict, PlanLimit, SlugTaken, ValidationFailed } from "./errors.ts"
+import { Authentication, RequiredRole, SlugParam, TenantAccess } from "./security.ts"
+
+/** The tenant collection: any signed-in user. */
+export class TenantsGroup extends HttpApiGroup.make("tenants")
+  .add(
+    HttpApiEndpoint.get("listTenants", "/api/tenants", {
+      success: Schema.Struct({ total: Schema.Int, tenants: Schema.Array(TenantListItem) })
+    }).annotate(OpenApi.Description, "The caller's tenants, each with the caller's role."),
+    HttpApiEndpoint.post("createTenant", "/api/tenants", {
+      payload: CreateTenantBody,
+      success: Schema.Struct({ ok: Schema.Boolean, key: Schema.String, proxyBase: Schema.String }).pipe(
+        HttpApiSchema.status(201)
+      ),
+      error: [ValidationFailed, PlanLimit, SlugTaken]
+    }).annotate(OpenApi.Description, "Creates a tenant owned by the caller."),
+    HttpApiEndpoint.get("slugAvailability", "/api/tenants/slug-availability", {
+      query: { slug: Schema.String },
+      success: Schema.Struct({ slug: Schema.String, available: Schema.Boolean }),
+      error: ValidationFailed
+    }).annotate(OpenApi.Description, "Whether a slug is free; a malformed slug is 400, a reserved one unavailable.")
+  )
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Tenants") {}
+
+const tenantPath = "/api/tenants/:slug"
+const slugParams = { slug: SlugParam }
+
+/** One tenant: its members, by role (see each endpoint's RequiredRole). */
+export class TenantGroup extends HttpApiGroup.make("tenant")
+  .add(
+    HttpApiEndpoint.get("getTenant", tenantPath, { params: slugParams, success: TenantResponse })
+      .annotate(RequiredRole, "viewer")
+      .annotate(OpenApi.Description, "The tenant's configuration and state."),
+    HttpApiEndpoint.put("updateTenant", tenantPath, {
+      params: slugParams,
+      payload: UpdateTenantBody,
+      success: TenantResponse,
+      error: [ValidationFailed, Conflict]
+    })
+      .annotate(RequiredRole, "editor")
+      .annotate(OpenApi.Description, "Partial update; the slug cannot change."),
+    HttpApiEndpoint.delete("deleteTenant", tenantPath, {
+      params: slugParams,
+      success: Schema.Struct({ ok: Schema.Boolean, key: Schema.String }),
+      error: Conflict
+    })
+      .annotate(RequiredRole, "owner")
+      .annotate(OpenApi.Description, "Deletes the tenant, its edge snapshot and its secrets."),
+    HttpApiEndpoint.post("refreshCache", `${tenantPath}/refresh-cache`, {
+      params: slugParams,
+      payload: RefreshCacheBody,
+      success: RefreshCacheResponse,
+      error: [ValidationFailed, Conflict]
+    })
+      .annotate(RequiredRole, "editor")
+      .annotate(OpenApi.Description, "Increments the chosen cache version(s) by one."),
+    HttpApiEndpoint.post("edgeConfig", `${tenantPath}/edge-config`, { params: slugParams, success: EdgeConfigResponse })
+      .annotate(RequiredRole, "editor")
+      .annotate(OpenApi.Description, "Rewrites proxy:{slug} from current state and reads it back; changes nothing."),
+    HttpApiEndpoint.get("auditEvents", `${tenantPath}/audit-events`, {
+      params: slugParams,
+      query: {
+        limit: Schema.optional(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 200 })))),
+        beforeId: Schema.optional(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))))
+      },
+      success: Schema.Struct({ events: Schema.Array(AuditEvent), hasMore: Schema.Boolean }),
+      error: ValidationFailed
+    })
+      .annotate(RequiredRole, "viewer")
+      .annotate(OpenApi.Description, "The tenant's history from the event log, newest first."),
+    HttpApiEndpoint.put("saveApiConfig", `${tenantPath}/api-config`, {
+      params: slugParams,
+      payload: ApiConfigBody,
+      success: ApiConfigJson,
+      error: [ValidationFailed, Conflict]
+    })
+      .annotate(RequiredRole, "editor")
+      .annotate(OpenApi.Description, "Replaces the API proxy configuration (never the token)."),
+    HttpApiEndpoint.put("saveApiToken", `${tenantPath}/api-token`, {
+      params: slugParams,
+      payload: ApiTokenBody,
+      success: Schema.Struct({ ok: Schema.Boolean, updatedAt: Schema.String }),
+      error: [ValidationFailed, Conflict]
+    })
+      .annotate(RequiredRole, "editor")
+      .annotate(OpenApi.Description, "Write-only: stores the API token encrypted; it is never returned.")
+  )
+  .middleware(TenantAccess)
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Tenant") {}

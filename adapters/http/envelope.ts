@@ -1,0 +1,96 @@
+import { Cause, Effect } from "effect"
+import type { unhandled } from "effect/Types"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { CurrentRequestId, requestIdFor } from "./requestId.ts"
+
+/** Error codes for statuses that can arise outside any endpoint's own error schema. */
+const codes: Record<number, { error: string; message: string }> = {
+  400: { error: "validation_failed", message: "The request is malformed" },
+  401: { error: "unauthorized", message: "Sign in first" },
+  403: { error: "forbidden", message: "Not allowed" },
+  404: { error: "not_found", message: "No such resource" },
+  405: { error: "method_not_allowed", message: "That method is not allowed here" },
+  409: { error: "conflict", message: "Conflicting change" },
+  413: { error: "payload_too_large", message: "The request body is too large" },
+  415: { error: "unsupported_media_type", message: "Send a JSON body with Content-Type: application/json" },
+  429: { error: "rate_limited", message: "Too many requests" }
+}
+
+const errorResponse = (status: number, extra: Record<string, unknown> = {}) => {
+  const known = codes[status] ?? { error: status >= 500 ? "internal" : "error", message: "Request failed" }
+  return HttpServerResponse.jsonUnsafe({ ...known, ...extra }, { status })
+}
+
+const isJson = (response: HttpServerResponse.HttpServerResponse) => {
+  const body = response.body
+  return body._tag === "Uint8Array" && (body.contentType ?? "").includes("json")
+}
+
+const hasBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE"
+
+export interface EnvelopeOptions {
+  /** The largest body any route accepts. */
+  readonly maxBodyBytes: number
+  /** Smaller limits for path prefixes (e.g. public webhook receivers). */
+  readonly bodyLimits?: ReadonlyArray<{ readonly pathPrefix: string; readonly maxBytes: number }>
+}
+
+/**
+ * Every response, from every route or none: carries X-Request-ID; any error is the JSON
+ * envelope of CONTRACT.md (including unknown routes, wrong content types and the
+ * framework's empty 4xx); an oversized body is 413 before anything parses it; anything
+ * unexpected is logged with the request id and answered `500 internal` with nothing
+ * else.
+ */
+export const envelope = (options: EnvelopeOptions) =>
+  HttpRouter.middleware(
+    (app) =>
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const requestId = requestIdFor(request.headers["x-request-id"])
+        const limit =
+          options.bodyLimits?.find((entry) => request.url.startsWith(entry.pathPrefix))?.maxBytes ?? options.maxBodyBytes
+
+        const guarded = Effect.gen(function* () {
+          if (hasBody(request.method)) {
+            const declared = request.headers["content-length"]
+            if (declared !== undefined && Number(declared) > limit) {
+              return errorResponse(413, { maxBytes: limit })
+            }
+            // Read (and cache) the body under the limit before any decoder does, so an
+            // oversized chunked body is a 413 here rather than a failure deep inside.
+            const read = yield* Effect.exit(request.arrayBuffer)
+            if (read._tag === "Failure") return errorResponse(413, { maxBytes: limit })
+          }
+          return yield* app
+        }).pipe(Effect.provideService(HttpIncomingMessage.MaxBodySize, limit as never))
+
+        const response = yield* guarded.pipe(
+          Effect.provideService(CurrentRequestId, requestId),
+          Effect.catchCause((cause) => {
+            const failure = Cause.findErrorOption(cause)
+            if (failure._tag === "Some") {
+              const error = failure.value as { _tag?: string; reason?: { _tag?: string } }
+              if (error._tag === "HttpServerError" && error.reason?._tag === "RouteNotFound") {
+                return Effect.succeed(errorResponse(404, { message: `No route for ${request.method} ${request.url.split("?")[0]}` }))
+              }
+              if (error._tag === "HttpServerError" && error.reason?._tag === "RequestParseError") {
+                return Effect.succeed(errorResponse(400))
+              }
+            }
+            return Effect.logError("request failed", { requestId, method: request.method }, cause).pipe(
+              Effect.as(errorResponse(500, { message: "Something went wrong on our side", requestId }))
+            )
+          })
+        )
+
+        const enveloped = response.status >= 400 && !isJson(response) ? errorResponse(response.status) : response
+        return HttpServerResponse.setHeaders(enveloped, {
+          "x-request-id": requestId,
+          "x-content-type-options": "nosniff",
+          "cache-control": enveloped.headers["cache-control"] ?? "no-store"
+        })
+        // It handles every failure; the cast only tells the router's typing so.
+      }) as Effect.Effect<HttpServerResponse.HttpServerResponse, unhandled, HttpServerRequest.HttpServerRequest>,
+    { global: true }
+  )

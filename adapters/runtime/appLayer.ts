@@ -1,0 +1,82 @@
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { Config, type TenantryConfig } from "../../application/config.ts"
+import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
+import { CommandHandler } from "../../application/handleCommand.ts"
+import { Ids } from "../../application/ports/Ids.ts"
+import { runProjector } from "../../application/projections/runProjector.ts"
+import * as JwtSessions from "../auth/JwtSessions.ts"
+import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
+import { loadMasterKey } from "../crypto/masterKey.ts"
+import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
+import * as FileKv from "../kv/FileKv.ts"
+import * as RedisKv from "../kv/RedisKv.ts"
+import type * as Database from "../sql/Database.ts"
+import * as SqlStorage from "../sql/SqlStorage.ts"
+import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
+import type { Settings } from "./settings.ts"
+
+export const tenantryConfig = (settings: Settings): TenantryConfig => ({
+  proxyBaseDomain: settings.proxyBaseDomain,
+  publicBaseUrl: settings.publicBaseUrl,
+  plans: settings.plans,
+  defaultPlan: settings.defaultPlan,
+  masterAdminUserIds: settings.masterAdminUserIds
+})
+
+export const databaseConfig = (settings: Settings): Database.DatabaseConfig =>
+  settings.databaseUrl === undefined
+    ? { _tag: "pglite", dataDir: join(settings.dataDir, "pglite") }
+    : { _tag: "postgres", url: settings.databaseUrl }
+
+/** Verifies sessions with the configured key, or in development with the key pair in DATA_DIR. */
+export const sessionsLayer = (settings: Settings) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const configured = settings.authPublicKey !== undefined || settings.authJwksUrl !== undefined
+      const publicKey = configured
+        ? settings.authPublicKey
+        : JSON.stringify((yield* loadOrCreateDevKeys(settings.dataDir)).publicJwk)
+      return JwtSessions.layer({
+        publicKey,
+        jwksUrl: settings.authJwksUrl,
+        issuer: settings.authIssuer,
+        authorizedParties: settings.authAuthorizedParties
+      })
+    })
+  )
+
+export const kvLayer = (settings: Settings) =>
+  settings.redisUrl === undefined ? FileKv.layer(join(settings.dataDir, "kv")) : RedisKv.layer(settings.redisUrl)
+
+/** Keeps every async projection running for the layer's lifetime (one node at a time each). */
+export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))
+
+/**
+ * Everything the use cases need, on the configured storage: the core (event store,
+ * read models, command handling), the edge KV, secrets and sessions. Async projectors
+ * are separate so a one-shot CLI command does not start them.
+ */
+export const coreLayer = (settings: Settings, storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>) => {
+  const secretBox = Layer.unwrap(
+    Effect.map(
+      loadMasterKey({ encryptionKey: settings.encryptionKey, dataDir: settings.dataDir, production: settings.production }),
+      SqlSecretBox.layer
+    )
+  )
+  return Layer.mergeAll(
+    CommandHandler.layer,
+    SqlTenantReadModel.layer,
+    secretBox,
+    kvLayer(settings),
+    sessionsLayer(settings),
+    Ids.random,
+    Layer.succeed(Config, tenantryConfig(settings))
+  ).pipe(Layer.provideMerge(storage))
+}
+
+/** The running application: the core plus its projectors. */
+export const appLayer = (settings: Settings) => {
+  const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
+  return projectorsLayer.pipe(Layer.provideMerge(core))
+}

@@ -1,0 +1,99 @@
+import { resolve } from "node:path"
+import { Schema } from "effect"
+import type { Plan } from "../../application/config.ts"
+
+/** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
+export interface Settings {
+  readonly production: boolean
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  readonly databaseUrl: string | undefined
+  readonly redisUrl: string | undefined
+  readonly authPublicKey: string | undefined
+  readonly authJwksUrl: string | undefined
+  readonly authIssuer: string | undefined
+  readonly authAuthorizedParties: ReadonlyArray<string> | undefined
+  readonly masterAdminUserIds: ReadonlySet<string>
+  readonly encryptionKey: string | undefined
+  readonly publicBaseUrl: string
+  readonly proxyBaseDomain: string
+  readonly plans: Readonly<Record<string, Plan>>
+  readonly defaultPlan: string
+}
+
+export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
+  message: Schema.String
+}) {}
+
+const defaultPlans = { free: { maxTenants: 3 }, pro: { maxTenants: 50 } }
+
+const list = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+
+const PlansJson = Schema.Record(
+  Schema.String,
+  Schema.Struct({ maxTenants: Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))) })
+)
+
+const fail = (message: string): never => {
+  throw new SettingsError({ message })
+}
+
+const parsePlans = (raw: string | undefined): Record<string, Plan> => {
+  if (raw === undefined || raw.trim() === "") return defaultPlans
+  try {
+    return Schema.decodeUnknownSync(PlansJson)(JSON.parse(raw)) as Record<string, Plan>
+  } catch {
+    return fail('PLANS must be JSON such as {"free":{"maxTenants":3}}')
+  }
+}
+
+const parsePort = (raw: string | undefined): number => {
+  if (raw === undefined || raw === "") return 8080
+  const port = Number(raw)
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : fail(`PORT must be 0-65535, not "${raw}"`)
+}
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value)
+
+/** Reads and checks the environment; in production, refuses to run without real keys. */
+export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
+  const production = env.NODE_ENV === "production"
+  const port = parsePort(env.PORT)
+  const host = nonEmpty(env.HOST) ?? "127.0.0.1"
+  const plans = parsePlans(env.PLANS)
+  const defaultPlan = nonEmpty(env.DEFAULT_PLAN) ?? "free"
+  if (plans[defaultPlan] === undefined) fail(`DEFAULT_PLAN "${defaultPlan}" is not one of PLANS (${Object.keys(plans).join(", ")})`)
+  const settings: Settings = {
+    production,
+    port,
+    host,
+    dataDir: resolve(nonEmpty(env.DATA_DIR) ?? "./.data"),
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    redisUrl: nonEmpty(env.REDIS_URL),
+    authPublicKey: nonEmpty(env.AUTH_JWT_PUBLIC_KEY),
+    authJwksUrl: nonEmpty(env.AUTH_JWKS_URL),
+    authIssuer: nonEmpty(env.AUTH_ISSUER),
+    authAuthorizedParties: env.AUTH_AUTHORIZED_PARTIES === undefined ? undefined : list(env.AUTH_AUTHORIZED_PARTIES),
+    masterAdminUserIds: new Set(list(env.MASTER_ADMIN_USER_IDS)),
+    encryptionKey: nonEmpty(env.ENCRYPTION_KEY),
+    publicBaseUrl: (nonEmpty(env.PUBLIC_BASE_URL) ?? `http://${host}:${port}`).replace(/\/+$/, ""),
+    proxyBaseDomain: nonEmpty(env.PROXY_BASE_DOMAIN) ?? "cachely.localhost",
+    plans,
+    defaultPlan
+  }
+  if (production) {
+    const missing = [
+      ...(settings.encryptionKey === undefined ? ["ENCRYPTION_KEY"] : []),
+      ...(settings.authPublicKey === undefined && settings.authJwksUrl === undefined
+        ? ["AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL"]
+        : [])
+    ]
+    if (missing.length > 0) fail(`NODE_ENV=production needs ${missing.join(" and ")}`)
+  }
+  return settings
+}

@@ -1,0 +1,51 @@
+import { Effect, Layer } from "effect"
+import { SqlClient } from "effect/sql"
+import type { TenantView } from "../../application/projections/tenantView.ts"
+import { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
+import type { Role } from "../../domain/shared/roles.ts"
+import { asJson, asNumber } from "./rows.ts"
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+
+  const bySlugForUser = (slug: string, userId: string) =>
+    sql<{ view: unknown; role: Role | null }>`
+      SELECT t.view, m.role FROM tenants t
+      LEFT JOIN tenant_members m ON m.tenant_id = t.tenant_id AND m.user_id = ${userId}
+      WHERE t.slug = ${slug}`.pipe(
+      Effect.map((rows) => {
+        const row = rows[0]
+        return row === undefined ? undefined : { view: asJson<TenantView>(row.view), role: row.role }
+      }),
+      Effect.orDie
+    )
+
+  const one = (rows: ReadonlyArray<{ view: unknown }>) =>
+    rows[0] === undefined ? undefined : asJson<TenantView>(rows[0].view)
+
+  const bySlug = (slug: string) =>
+    sql<{ view: unknown }>`SELECT view FROM tenants WHERE slug = ${slug}`.pipe(Effect.map(one), Effect.orDie)
+
+  const byId = (tenantId: string) =>
+    sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`.pipe(Effect.map(one), Effect.orDie)
+
+  const listForUser = (userId: string) =>
+    sql<{ view: unknown; role: Role }>`
+      SELECT t.view, m.role FROM tenant_members m JOIN tenants t ON t.tenant_id = m.tenant_id
+      WHERE m.user_id = ${userId} ORDER BY t.view->>'createdAt', t.slug`.pipe(
+      Effect.map((rows) => rows.map((row) => ({ view: asJson<TenantView>(row.view), role: row.role }))),
+      Effect.orDie
+    )
+
+  const countOwnedBy = (userId: string) =>
+    sql<{ owned: unknown }>`
+      SELECT count(*) AS owned FROM tenant_members m JOIN tenants t ON t.tenant_id = m.tenant_id
+      WHERE m.user_id = ${userId} AND m.role = 'owner'`.pipe(
+      Effect.map((rows) => asNumber(rows[0]?.owned ?? 0)),
+      Effect.orDie
+    )
+
+  return TenantReadModel.of({ bySlugForUser, bySlug, byId, listForUser, countOwnedBy })
+})
+
+export const layer = Layer.effect(TenantReadModel, make)

@@ -1,0 +1,64 @@
+import { sealedFields, type TenantEvent, type TenantEventType } from "../../domain/tenant/index.ts"
+import { decodeTenantEvent, isTenantEventType } from "../events/tenantCodec.ts"
+import type { Actor, RecordedEvent } from "../ports/EventStore.ts"
+
+/** One line of a tenant's audit history, served straight from the log. */
+export interface AuditEntry {
+  readonly id: number
+  readonly type: string
+  readonly occurredAt: string
+  readonly actor: Actor
+  readonly requestId: string | null
+  readonly summary: string
+  readonly data: Record<string, unknown>
+}
+
+// Defence in depth: besides the fields each event declares sealed, anything named like
+// a secret is dropped, so a future event cannot leak one by forgetting to declare it.
+const secretLike = /secret|token|hash|password|sealed|ciphertext/i
+
+const redact = (type: TenantEventType, data: Record<string, unknown>): Record<string, unknown> => {
+  const sealed = new Set(sealedFields[type] ?? [])
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !sealed.has(key) && !secretLike.test(key)))
+}
+
+const summarize = (event: TenantEvent): string => {
+  switch (event._tag) {
+    case "TenantCreated":
+      return `Tenant "${event.slug}" created (${event.cms.cms})`
+    case "TenantConfigUpdated":
+      return `Configuration updated: ${Object.keys(event.changes).join(", ")}`
+    case "CacheVersionsBumped":
+      return event.target === "all"
+        ? `All cache versions bumped (api ${event.versions.apiCacheVersion}, assets ${event.versions.assetCacheVersion}, html ${event.versions.htmlCacheVersion})`
+        : `${event.target === "assets" ? "Asset" : event.target === "api" ? "API" : "HTML"} cache version bumped to ${
+            event.target === "api"
+              ? event.versions.apiCacheVersion
+              : event.target === "assets"
+                ? event.versions.assetCacheVersion
+                : event.versions.htmlCacheVersion
+          }`
+    case "ApiConfigSaved":
+      return `API proxy configuration saved (origin ${event.apiConfig.apiOrigin}, auth ${event.apiConfig.apiAuthMode})`
+    case "ApiTokenSaved":
+      return "API token replaced"
+    case "TenantDeleted":
+      return `Tenant "${event.slug}" deleted`
+  }
+}
+
+export const toAuditEntry = (stored: RecordedEvent): AuditEntry => {
+  const base = {
+    id: stored.position,
+    type: stored.type,
+    occurredAt: stored.recordedAt,
+    actor: stored.metadata.actor,
+    requestId: stored.metadata.requestId ?? null
+  }
+  if (!isTenantEventType(stored.type)) {
+    return { ...base, summary: stored.type, data: {} }
+  }
+  const event = decodeTenantEvent(stored)
+  const { _tag, ...data } = event
+  return { ...base, summary: summarize(event), data: redact(stored.type, data) }
+}

@@ -1,0 +1,22 @@
+import { Context } from "effect"
+
+export interface Plan {
+  readonly maxTenants: number
+}
+
+/** Settings the use cases need, read once at start by the composition root. */
+export interface TenantryConfig {
+  /** A tenant's proxy base is `https://{slug}.{proxyBaseDomain}`. */
+  readonly proxyBaseDomain: string
+  /** Base of URLs handed out (webhook receivers). */
+  readonly publicBaseUrl: string
+  readonly plans: Readonly<Record<string, Plan>>
+  readonly defaultPlan: string
+  readonly masterAdminUserIds: ReadonlySet<string>
+}
+
+export class Config extends Context.Service<Config, TenantryConfig>()("tenantry/application/Config") {}
+
+export const proxyBase = (config: Pick<TenantryConfig, "proxyBaseDomain">, slug: string): string => `https://${slug}.${config.proxyBaseDomain}`
+
+export const edgeKey = (slug: string): string => `proxy:${slug}`

@@ -1,0 +1,51 @@
+import { Effect } from "effect"
+import type { CmsConfig, Slug } from "../../domain/tenant/index.ts"
+import { TenantId, type UserId } from "../../domain/shared/ids.ts"
+import { Config, edgeKey, proxyBase } from "../config.ts"
+import { Ids } from "../ports/Ids.ts"
+import { TenantReadModel } from "../ports/TenantReadModel.ts"
+import { now, PlanLimitReached, type RequestContext, SlugTaken } from "./context.ts"
+import { runTenantCommand } from "./runTenantCommand.ts"
+
+export interface CreateTenantInput {
+  readonly slug: Slug
+  readonly cms: CmsConfig
+  readonly cacheTTL?: number | undefined
+  readonly websiteDomain?: string | null | undefined
+  readonly siteProxy?: boolean | undefined
+}
+
+export const defaultCacheTTL = 300
+
+/**
+ * Creates a tenant owned by the caller. The plan check reads the read model; the slug
+ * is settled by the unique index in the append's own transaction, so two racing
+ * creates of one slug cannot both win.
+ */
+export const createTenant = Effect.fn("createTenant")(function* (context: RequestContext, input: CreateTenantInput) {
+  const config = yield* Config
+  const readModel = yield* TenantReadModel
+  const ids = yield* Ids
+  const plan = config.plans[config.defaultPlan] ?? { maxTenants: 0 }
+  const owned = yield* readModel.countOwnedBy(context.actor.id)
+  if (owned >= plan.maxTenants) {
+    return yield* new PlanLimitReached({ plan: config.defaultPlan, maxTenants: plan.maxTenants })
+  }
+  if ((yield* readModel.bySlug(input.slug)) !== undefined) return yield* new SlugTaken({ slug: input.slug })
+  const tenantId = TenantId.make(yield* ids.make("tnt"))
+  const at = yield* now
+  yield* runTenantCommand(context, tenantId, () =>
+    Effect.succeed({
+      _tag: "CreateTenant" as const,
+      tenantId,
+      slug: input.slug,
+      cms: input.cms,
+      cacheTTL: input.cacheTTL ?? defaultCacheTTL,
+      websiteDomain: input.websiteDomain ?? null,
+      siteProxy: input.siteProxy ?? false,
+      ownerId: context.actor.id as UserId,
+      at
+    })
+  ).pipe(Effect.catchTag("UniqueKeyTaken", () => Effect.fail(new SlugTaken({ slug: input.slug }))))
+  return { tenantId, slug: input.slug, key: edgeKey(input.slug), proxyBase: proxyBase(config, input.slug) }
+})

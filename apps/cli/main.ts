@@ -1,0 +1,99 @@
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Console, Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { EventStore } from "../../application/ports/EventStore.ts"
+import { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
+import { startOfLog } from "../../application/ports/EventStore.ts"
+import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
+import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
+import { databaseConfig } from "../../adapters/runtime/appLayer.ts"
+import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
+import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
+import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
+
+// Composition root of the admin CLI: each command wires only what it needs.
+const settings = settingsFromEnv(process.env)
+const storage = SqlStorage.layer(databaseConfig(settings))
+const asyncProjections = [edgeConfigProjectorName]
+
+const token = Command.make(
+  "token",
+  {
+    user: Flag.String("user").pipe(Flag.withDescription("User id (the token's sub)")),
+    email: Flag.String("email").pipe(Flag.withDescription("Email claim"), Flag.optional),
+    ttl: Flag.Int("ttl").pipe(Flag.withDescription("Lifetime in seconds"), Flag.withDefault(24 * 3600))
+  },
+  Effect.fn(function* ({ user, email, ttl }) {
+    if (settings.authPublicKey !== undefined || settings.authJwksUrl !== undefined) {
+      return yield* Effect.fail(
+        new Error("Sessions are verified with AUTH_JWT_PUBLIC_KEY/AUTH_JWKS_URL: mint tokens with your identity provider")
+      )
+    }
+    const keys = yield* loadOrCreateDevKeys(settings.dataDir)
+    const jwt = yield* mintDevToken({
+      privateKey: keys.privateKey,
+      kid: keys.kid,
+      userId: user,
+      email: Option.getOrUndefined(email),
+      ttlSeconds: ttl
+    })
+    yield* Console.log(jwt)
+  })
+).pipe(Command.withDescription("Mint a development session token (dev key pair in DATA_DIR)"))
+
+const migrate = Command.make(
+  "migrate",
+  {},
+  Effect.fn(function* () {
+    yield* Effect.provide(Effect.void, storage)
+    yield* Console.log("migrations applied")
+  })
+).pipe(Command.withDescription("Apply pending database migrations"))
+
+const replay = Command.make(
+  "replay",
+  { projection: Argument.String("projection").pipe(Argument.withDescription("tenants | tenant_members | edge-config | all")) },
+  Effect.fn(function* ({ projection }) {
+    const inline = SqlStorage.inlineProjections.filter((p) => projection === "all" || p.name === projection)
+    const async = asyncProjections.filter((name) => projection === "all" || name === projection)
+    if (inline.length === 0 && async.length === 0) {
+      const known = [...SqlStorage.inlineProjections.map((p) => p.name), ...asyncProjections].join(", ")
+      return yield* Effect.fail(new Error(`Unknown projection "${projection}" (known: ${known}, all)`))
+    }
+    yield* Effect.gen(function* () {
+      for (const p of inline) {
+        const replayed = yield* rebuildInlineProjection(p)
+        yield* Console.log(`${p.name}: rebuilt from ${replayed} events`)
+      }
+      const checkpoints = yield* ProjectionCheckpoints
+      for (const name of async) {
+        yield* checkpoints.save(name, startOfLog)
+        yield* Console.log(`${name}: checkpoint reset; the running server replays it from the start`)
+      }
+    }).pipe(Effect.provide(storage))
+  })
+).pipe(Command.withDescription("Rebuild a projection from the event log"))
+
+const projections = Command.make(
+  "projections",
+  {},
+  Effect.fn(function* () {
+    yield* Effect.gen(function* () {
+      const store = yield* EventStore
+      const checkpoints = yield* ProjectionCheckpoints
+      const head = yield* store.headPosition
+      for (const name of asyncProjections) {
+        const checkpoint = yield* checkpoints.load(name)
+        yield* Console.log(`${name}: at position ${checkpoint.position} of ${head}`)
+      }
+    }).pipe(Effect.provide(storage))
+  })
+).pipe(Command.withDescription("Show each async projection's checkpoint against the head of the log"))
+
+Command.make("tenantry").pipe(
+  Command.withDescription("Tenantry admin CLI"),
+  Command.withSubcommands([token, migrate, replay, projections]),
+  Command.run({ version: "0.1.0" }),
+  Effect.provide(Layer.mergeAll(NodeServices.layer)),
+  NodeRuntime.runMain
+)

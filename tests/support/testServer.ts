@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { HttpServer } from "effect/http"
+import * as NetAddress from "effect/net/NetAddress"
+import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
+import * as TenantryHttp from "../../adapters/http/HttpServer.ts"
+import { coreLayer, projectorsLayer } from "../../adapters/runtime/appLayer.ts"
+import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
+import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
+import type { DatabaseTarget } from "./databases.ts"
+
+export interface TestServer {
+  readonly baseUrl: string
+  readonly dataDir: string
+  /** A session token for `userId`, signed by the server's dev key. */
+  readonly token: (userId: string, options?: { email?: string; ttlSeconds?: number }) => Promise<string>
+  /** Runs an effect against the server's own services (event store, KV, read models…). */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>
+  readonly close: () => Promise<void>
+}
+
+export const masterAdminId = "user_master_admin"
+
+/**
+ * A real Tenantry on 127.0.0.1 (port 0), on a fresh database of the target, with the
+ * edge KV in files under a temp DATA_DIR, or in Redis when `redisUrl` is given.
+ */
+export const startTestServer = async (
+  target: DatabaseTarget,
+  env: Record<string, string> = {}
+): Promise<TestServer> => {
+  const dataDir = await mkdtemp(join(tmpdir(), "tenantry-e2e-"))
+  const settings = settingsFromEnv({
+    DATA_DIR: dataDir,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    MASTER_ADMIN_USER_IDS: masterAdminId,
+    PLANS: JSON.stringify({ free: { maxTenants: 3 }, pro: { maxTenants: 50 } }),
+    ...env
+  })
+  const core = coreLayer(settings, SqlStorage.layerOn(target.layer()))
+  const app = TenantryHttp.serve({ port: 0, host: "127.0.0.1" }).pipe(
+    Layer.provideMerge(projectorsLayer.pipe(Layer.provideMerge(core)))
+  )
+  const runtime = ManagedRuntime.make(app as Layer.Layer<any, unknown, never>)
+  const server = await runtime.runPromise(
+    Effect.gen(function* () {
+      return yield* HttpServer.HttpServer
+    })
+  )
+  const baseUrl = NetAddress.formatUrlUnsafe(server.address).replace(/\/$/, "")
+  const keys = await Effect.runPromise(loadOrCreateDevKeys(dataDir))
+  return {
+    baseUrl,
+    dataDir,
+    token: (userId, options = {}) =>
+      Effect.runPromise(
+        mintDevToken({
+          privateKey: keys.privateKey,
+          kid: keys.kid,
+          userId,
+          email: options.email,
+          ttlSeconds: options.ttlSeconds ?? 3600
+        })
+      ),
+    run: (effect) => runtime.runPromise(effect),
+    close: async () => {
+      await runtime.dispose()
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }
+}
