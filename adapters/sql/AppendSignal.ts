@@ -1,26 +1,46 @@
 import { Context, Deferred, Effect, Layer } from "effect"
 
 /**
- * Wakes readers of the log when something was appended: by this process directly,
- * by another node through PostgreSQL NOTIFY (see PgNotifications). Readers also poll,
- * so a lost signal only delays them.
+ * Wakes readers of the log when something was appended: by this process directly, by
+ * another node through PostgreSQL NOTIFY (see Database.ts). Readers also poll, so a
+ * lost signal only delays them.
  */
 export class AppendSignal extends Context.Service<
   AppendSignal,
-  { readonly signal: Effect.Effect<void>; readonly wait: (timeoutMillis: number) => Effect.Effect<void> }
+  {
+    /** Called by the event store after a local append: wakes local readers, marks news for other nodes. */
+    readonly appended: Effect.Effect<void>
+    /** Wakes local readers (a notification from another node). */
+    readonly signal: Effect.Effect<void>
+    readonly wait: (timeoutMillis: number) => Effect.Effect<void>
+    /** True once per burst of local appends since the last call: whether to tell other nodes. */
+    readonly takePendingBroadcast: Effect.Effect<boolean>
+  }
 >()("tenantry/adapters/sql/AppendSignal") {
   static readonly layer = Layer.effect(
     AppendSignal,
     Effect.gen(function* () {
       let next = yield* Deferred.make<void>()
+      let pendingBroadcast = false
       const signal = Effect.suspend(() => {
         const current = next
         next = Deferred.makeUnsafe<void>()
         return Deferred.succeed(current, undefined)
       }).pipe(Effect.asVoid)
+      const appended = Effect.andThen(
+        Effect.sync(() => {
+          pendingBroadcast = true
+        }),
+        signal
+      )
+      const takePendingBroadcast = Effect.sync(() => {
+        const pending = pendingBroadcast
+        pendingBroadcast = false
+        return pending
+      })
       const wait = (timeoutMillis: number) =>
         Effect.suspend(() => Deferred.await(next)).pipe(Effect.timeoutOption(timeoutMillis), Effect.asVoid)
-      return AppendSignal.of({ signal, wait })
+      return AppendSignal.of({ appended, signal, wait, takePendingBroadcast })
     })
   )
 }

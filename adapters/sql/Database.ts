@@ -13,20 +13,32 @@ export type DatabaseConfig =
       readonly loadDataDir?: Blob | undefined
     }
 
-/** Wakes this node's readers when another node appends (PostgreSQL NOTIFY from the events trigger). */
-const listenForAppends = Layer.effectDiscard(
+const channel = "tenantry_events"
+
+/** How long other nodes may wait to hear of local appends; bounds NOTIFYs to one per tick. */
+const broadcastMillis = 20
+
+/**
+ * Tells the other nodes about appends, and hears of theirs. NOTIFY goes out on its own
+ * statement, at most once per tick, rather than from a trigger inside every append: a
+ * notifying commit holds a cluster-wide lock through its flush, which serialises all
+ * appends (bench: 3.9k → 7.1k appends/s at 8 writers without it).
+ */
+const crossNodeSignal = Layer.effectDiscard(
   Effect.gen(function* () {
     const pg = yield* PgClient.PgClient
     const signal = yield* AppendSignal
-    const notifications = yield* pg.listen("tenantry_events")
+    const notifications = yield* pg.listen(channel)
     yield* Stream.fromQueue(notifications).pipe(
       Stream.runForEach(() => signal.signal),
-      Effect.tapCause((cause) =>
-        Effect.logWarning("LISTEN tenantry_events stopped; readers fall back to polling", cause)
-      ),
+      Effect.tapCause((cause) => Effect.logWarning(`LISTEN ${channel} stopped; readers fall back to polling`, cause)),
       Effect.ignore,
       Effect.forkScoped
     )
+    const broadcast = Effect.flatMap(signal.takePendingBroadcast, (pending) =>
+      pending ? pg.notify(channel, "").pipe(Effect.ignore) : Effect.void
+    )
+    yield* broadcast.pipe(Effect.andThen(Effect.sleep(broadcastMillis)), Effect.forever, Effect.forkScoped)
   })
 )
 
@@ -34,12 +46,12 @@ const listenForAppends = Layer.effectDiscard(
 export const layer = (config: DatabaseConfig) => {
   const client =
     config._tag === "postgres"
-      ? PgClient.layer({ url: Redacted.make(config.url), maxConnections: config.maxConnections ?? 10 })
+      ? PgClient.layer({ url: Redacted.make(config.url), maxConnections: config.maxConnections ?? 20 })
       : PgliteClient.layer({ dataDir: config.dataDir, loadDataDir: config.loadDataDir })
   const migrated = Layer.effectDiscard(migrate).pipe(Layer.provideMerge(client))
   const signal =
     config._tag === "postgres"
-      ? listenForAppends.pipe(Layer.provideMerge(AppendSignal.layer), Layer.provide(migrated))
+      ? crossNodeSignal.pipe(Layer.provideMerge(AppendSignal.layer), Layer.provide(migrated))
       : AppendSignal.layer
   return Layer.merge(migrated, signal)
 }

@@ -11,7 +11,14 @@ import {
 } from "../../application/ports/EventStore.ts"
 import { AppendSignal } from "./AppendSignal.ts"
 import type { InlineProjection } from "./InlineProjection.ts"
-import { asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
+import {
+  asIso,
+  asJson,
+  asNumber,
+  type EventRow,
+  eventColumns,
+  toRecordedEvent
+} from "./rows.ts"
 
 /**
  * The event store on one PostgreSQL dialect (PGlite or PostgreSQL).
@@ -27,7 +34,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
     const appendSignal = yield* AppendSignal
 
     const insertEvents = (request: AppendRequest) =>
-      sql<EventRow>`
+      sql<{ position: unknown; transaction_id: unknown; stream_version: unknown; recorded_at: unknown }>`
         WITH stream AS (
           INSERT INTO streams (stream_id, tenant_id, version)
           VALUES (${request.streamId}, ${request.tenantId}, ${request.expectedVersion + request.events.length})
@@ -39,8 +46,32 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
         SELECT ${request.streamId}, ${request.expectedVersion}::int + e.ordinality::int, ${request.tenantId},
                e.value->>'type', (e.value->>'schemaVersion')::int, e.value->'data', ${JSON.stringify(request.metadata)}::jsonb
         FROM stream, jsonb_array_elements(${JSON.stringify(request.events)}::jsonb) WITH ORDINALITY AS e(value, ordinality)
-        RETURNING ${sql.literal(eventColumns)}`.pipe(
-        Effect.map((rows) => rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion)),
+        RETURNING position, transaction_id::text AS transaction_id, stream_version, recorded_at`.pipe(
+        Effect.map((rows) => {
+          if (rows.length === 0) return [] as ReadonlyArray<RecordedEvent>
+          // Every row of one statement shares the transaction and the timestamp.
+          const transactionId = asNumber(rows[0]!.transaction_id)
+          const recordedAt = asIso(rows[0]!.recorded_at)
+          const events = new Array<RecordedEvent>(rows.length)
+          for (const row of rows) {
+            const streamVersion = asNumber(row.stream_version)
+            const index = streamVersion - request.expectedVersion - 1
+            const event = request.events[index]!
+            events[index] = {
+              position: asNumber(row.position),
+              transactionId,
+              streamId: request.streamId,
+              streamVersion,
+              tenantId: request.tenantId,
+              type: event.type,
+              schemaVersion: event.schemaVersion,
+              data: event.data,
+              metadata: request.metadata,
+              recordedAt
+            }
+          }
+          return events
+        }),
         Effect.catchReason("SqlError", "UniqueViolation", () =>
           // Only reachable if `streams` and `events` ever disagree; still a lost race, never a duplicate.
           Effect.succeed([] as ReadonlyArray<RecordedEvent>)
@@ -65,13 +96,13 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
 
     const append = Effect.fn("EventStore.append")(function* (request: AppendRequest) {
       if (request.events.length === 0) return { nextVersion: request.expectedVersion, events: [] }
-      const conflict = new VersionConflict({
-        streamId: request.streamId,
-        expectedVersion: request.expectedVersion
-      })
       const write = Effect.gen(function* () {
         const events = yield* insertEvents(request)
-        if (events.length === 0) return yield* conflict
+        if (events.length === 0)
+          return yield* new VersionConflict({
+            streamId: request.streamId,
+            expectedVersion: request.expectedVersion
+          })
         yield* applyInline(events)
         return events
       })
@@ -81,7 +112,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
             Effect.catchTag("UniqueKeyTaken", (error) => Effect.fail(error))
           )
         : yield* write
-      yield* appendSignal.signal
+      yield* appendSignal.appended
       return { nextVersion: request.expectedVersion + events.length, events }
     })
 
@@ -100,7 +131,8 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
       sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
         WHERE (transaction_id, position) > (${String(after.transactionId)}::xid8, ${after.position})
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, position
+        -- Qualified: a bare transaction_id here would be the text alias of the select list.
+        ORDER BY events.transaction_id, events.position
         LIMIT ${limit}`.pipe(
         Effect.map((rows) => {
           const events = rows.map(toRecordedEvent)

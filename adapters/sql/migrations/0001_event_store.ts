@@ -41,8 +41,4 @@ export default Effect.gen(function* () {
     position bigint NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
   )`
-  // One NOTIFY per appending transaction, delivered on commit, at no extra round trip.
-  yield* sql.unsafe(`CREATE FUNCTION tenantry_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_notify('tenantry_events', ''); RETURN NULL; END $$`)
-  yield* sql`CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION tenantry_notify_events()`
 })
