@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises"
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { Context, Effect, Layer, Semaphore, Stream } from "effect"
@@ -70,12 +71,10 @@ export const layer = (
   Layer.effectContext(
     Effect.gen(function* () {
       const db = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          PGlite.create(
-            options.dataDir,
-            options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }
-          )
-        ),
+        Effect.promise(async () => {
+          if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
+          return PGlite.create(options.dataDir, options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir })
+        }),
         (db) => Effect.promise(() => db.close())
       )
       const client = yield* makePgliteSqlClient(db)

@@ -28,16 +28,17 @@ const summarize = (event: TenantEvent): string => {
       return `Tenant "${event.slug}" created (${event.cms.cms})`
     case "TenantConfigUpdated":
       return `Configuration updated: ${Object.keys(event.changes).join(", ")}`
-    case "CacheVersionsBumped":
+    case "CacheVersionsBumped": {
+      const { apiCacheVersion, assetCacheVersion, htmlCacheVersion } = event.versions
+      const bumped = {
+        api: `API cache version bumped to ${apiCacheVersion}`,
+        assets: `Asset cache version bumped to ${assetCacheVersion}`,
+        html: `HTML cache version bumped to ${htmlCacheVersion}`
+      }
       return event.target === "all"
-        ? `All cache versions bumped (api ${event.versions.apiCacheVersion}, assets ${event.versions.assetCacheVersion}, html ${event.versions.htmlCacheVersion})`
-        : `${event.target === "assets" ? "Asset" : event.target === "api" ? "API" : "HTML"} cache version bumped to ${
-            event.target === "api"
-              ? event.versions.apiCacheVersion
-              : event.target === "assets"
-                ? event.versions.assetCacheVersion
-                : event.versions.htmlCacheVersion
-          }`
+        ? `All cache versions bumped (api ${apiCacheVersion}, assets ${assetCacheVersion}, html ${htmlCacheVersion})`
+        : bumped[event.target]
+    }
     case "ApiConfigSaved":
       return `API proxy configuration saved (origin ${event.apiConfig.apiOrigin}, auth ${event.apiConfig.apiAuthMode})`
     case "ApiTokenSaved":

@@ -15,6 +15,11 @@ export class SecretBox extends Context.Service<
   {
     readonly seal: (tenantId: string, plaintext: string) => Effect.Effect<string, SecretShredded>
     readonly open: (tenantId: string, sealed: string) => Effect.Effect<string, SecretShredded>
+    /**
+     * A keyed fingerprint (HMAC under the tenant's data key) to compare values without
+     * revealing them; it dies with the key like everything sealed.
+     */
+    readonly fingerprint: (tenantId: string, text: string) => Effect.Effect<string>
     readonly shred: (tenantId: string) => Effect.Effect<void>
   }
 >()("tenantry/application/ports/SecretBox") {}

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { Migrator } from "effect/sql"
 import eventStore from "./0001_event_store.ts"
 import readModels from "./0002_read_models.ts"
+import tenantKeys from "./0003_tenant_keys.ts"
 
 /**
  * Every schema change, in order. Applied at start; each runs once, in a transaction,
@@ -9,7 +10,8 @@ import readModels from "./0002_read_models.ts"
  */
 export const migrations = {
   "0001_event_store": eventStore,
-  "0002_read_models": readModels
+  "0002_read_models": readModels,
+  "0003_tenant_keys": tenantKeys
 }
 
 export const migrate = Migrator.make({})({

@@ -1,0 +1,29 @@
+// The parts of autocannon's API the HTTP bench uses (the package ships no types).
+declare module "autocannon" {
+  interface Options {
+    url: string
+    connections?: number
+    pipelining?: number
+    duration?: number
+    method?: string
+    headers?: Record<string, string>
+    body?: string
+  }
+  interface Histogram {
+    average: number
+    p50: number
+    p99: number
+    mean: number
+  }
+  interface Result {
+    requests: Histogram & { total: number }
+    latency: Histogram
+    errors: number
+    timeouts: number
+    non2xx: number
+    "2xx": number
+    "5xx": number
+  }
+  function autocannon(options: Options): Promise<Result>
+  export default autocannon
+}
