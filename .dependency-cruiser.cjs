@@ -39,7 +39,8 @@ module.exports = {
   options: {
     doNotFollow: { path: "node_modules" },
     tsConfig: { fileName: "tsconfig.json" },
-    tsPreCompilationDeps: true,
+    // TypeScript 7 (the native compiler) has no JS API for dependency-cruiser's tsc parser.
+    parser: "swc",
     enhancedResolveOptions: {
       exportsFields: ["exports"],
       conditionNames: ["import", "require", "node", "default", "types"]

@@ -17,6 +17,7 @@ export interface TenantryConfig {
 
 export class Config extends Context.Service<Config, TenantryConfig>()("tenantry/application/Config") {}
 
-export const proxyBase = (config: Pick<TenantryConfig, "proxyBaseDomain">, slug: string): string => `https://${slug}.${config.proxyBaseDomain}`
+export const proxyBase = (config: Pick<TenantryConfig, "proxyBaseDomain">, slug: string): string =>
+  `https://${slug}.${config.proxyBaseDomain}`
 
 export const edgeKey = (slug: string): string => `proxy:${slug}`

@@ -6,7 +6,9 @@ const standard = SchemaIssue.makeFormatterStandardSchemaV1()
 export const formatIssues = (error: Schema.SchemaError): Record<string, Array<string>> => {
   const errors: Record<string, Array<string>> = {}
   for (const issue of standard(error.issue).issues) {
-    const path = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
+    const path = (issue.path ?? []).map((segment) =>
+      String(typeof segment === "object" ? segment.key : segment)
+    )
     const field = path.length === 0 ? "body" : path.join(".")
     const messages = errors[field] ?? []
     messages.push(issue.message)

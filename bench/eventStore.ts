@@ -16,9 +16,9 @@ import { loadAggregate } from "../application/handleCommand.ts"
 import { type Checkpoint, EventStore, type NewEvent } from "../application/ports/EventStore.ts"
 import type { Projector } from "../application/projections/Projector.ts"
 import { awaitProjection, runProjector } from "../application/projections/runProjector.ts"
+import { tenantViewHandles } from "../application/projections/tenantView.ts"
 import { tenantAggregate } from "../application/tenants/tenantAggregate.ts"
 import { fold } from "../domain/shared/decider.ts"
-import { tenantViewHandles } from "../application/projections/tenantView.ts"
 import {
   benchTenantId,
   configUpdatedEvent,

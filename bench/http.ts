@@ -65,7 +65,11 @@ interface Measured {
   readonly target: string
 }
 
-const load = async (row: string, target: string, options: Parameters<typeof autocannon>[0]): Promise<Measured> => {
+const load = async (
+  row: string,
+  target: string,
+  options: Parameters<typeof autocannon>[0]
+): Promise<Measured> => {
   await autocannon({ ...options, duration: 2, connections }) // warm-up
   const result = await autocannon({ ...options, duration: seconds, connections })
   return {
@@ -82,7 +86,12 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
   const dataDir = await mkdtemp(join(tmpdir(), "tenantry-bench-http-"))
   const port = await freePort()
   let dropDatabase = async () => {}
-  const env: Record<string, string> = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir } as never
+  const env: Record<string, string> = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir
+  } as never
   if (engine === "postgres") {
     const name = `tenantry_bench_http_${Date.now().toString(36)}`
     const { SqlClient } = await import("effect/sql")
@@ -93,7 +102,10 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           yield* sql.unsafe(statement)
-        }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(postgresUrl), maxConnections: 1 })), Effect.orDie)
+        }).pipe(
+          Effect.provide(PgClient.layer({ url: Redacted.make(postgresUrl), maxConnections: 1 })),
+          Effect.orDie
+        )
       )
     await run(`CREATE DATABASE ${name}`)
     dropDatabase = () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
@@ -134,10 +146,15 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
 
 const baseline = async (): Promise<Measured> => {
   const port = await freePort()
-  const server = spawn(node, ["-e", baselineSource], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" })
+  const server = spawn(node, ["-e", baselineSource], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: "ignore"
+  })
   try {
     await waitFor(`http://127.0.0.1:${port}/`, server)
-    return await load("baseline: raw node:http, static JSON", "(reference)", { url: `http://127.0.0.1:${port}/` })
+    return await load("baseline: raw node:http, static JSON", "(reference)", {
+      url: `http://127.0.0.1:${port}/`
+    })
   } finally {
     await stop(server)
   }
@@ -147,7 +164,9 @@ const rows: Array<Measured> = [await baseline()]
 for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEngine(engine)))
 
 const raw = rows[0]!.rps
-console.log(`\nHTTP load: ${connections} connections, ${seconds} s per row, load generator on the same ${"2-core"} box\n`)
+console.log(
+  `\nHTTP load: ${connections} connections, ${seconds} s per row, load generator on the same ${"2-core"} box\n`
+)
 console.log("| row | req/s | vs raw | p50 | p99 | non-2xx | target |")
 console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
 for (const row of rows) {

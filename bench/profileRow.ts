@@ -11,6 +11,7 @@ const [engineArg, row = "append", arg = "1"] = process.argv.slice(2)
 const engine = parseEngines(engineArg)[0]!
 const n = Number(arg)
 
+// biome-ignore lint/suspicious/noExplicitAny: a bench entry point picks among rows with different requirements
 const program: Effect.Effect<ReadonlyArray<Row>, never, any> = row === "append"
   ? Effect.map(singleAppends(engine, n), (r) => [r])
   : row === "batch"

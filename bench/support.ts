@@ -1,11 +1,11 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
-import { encodeTenantEvent } from "../application/events/tenantCodec.ts"
-import type { EventMetadata, NewEvent } from "../application/ports/EventStore.ts"
 import * as Database from "../adapters/sql/Database.ts"
 import * as SqlEventStore from "../adapters/sql/SqlEventStore.ts"
 import * as SqlProjectionCheckpoints from "../adapters/sql/SqlProjectionCheckpoints.ts"
+import { encodeTenantEvent } from "../application/events/tenantCodec.ts"
+import type { EventMetadata, NewEvent } from "../application/ports/EventStore.ts"
 import type { TenantEvent } from "../domain/tenant/index.ts"
 
 /** Shared helpers for the benchmarks: engines, payloads, statistics and the printed table. */

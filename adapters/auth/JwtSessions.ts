@@ -58,7 +58,7 @@ const toSession = (
 ): Session | string => {
   if (typeof payload.sub !== "string" || payload.sub.length === 0) return "missing sub claim"
   // The user id is stored in events (jsonb refuses NUL) and echoed in audit output.
-  if (payload.sub.length > 255 || /[\u0000-\u001f\u007f]/.test(payload.sub)) return "malformed sub claim"
+  if (payload.sub.length > 255 || hasControlCharacter(payload.sub)) return "malformed sub claim"
   if (typeof payload.exp !== "number") return "missing exp claim"
   if (authorizedParties !== undefined && payload.azp !== undefined) {
     if (typeof payload.azp !== "string" || !authorizedParties.includes(payload.azp)) {
@@ -73,6 +73,14 @@ const toSession = (
 }
 
 /** Builds a `Sessions` that verifies RS256/ES256 JWTs against the configured keys. */
+const hasControlCharacter = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}
+
 export const make = Effect.fnUntraced(function* (config: JwtSessionsConfig) {
   const source = yield* resolveKeySource(config)
   const tolerance = config.clockToleranceSeconds ?? 5

@@ -14,7 +14,12 @@ const seal = (key: Uint8Array, plaintext: Uint8Array, aad: string): string => {
   const cipher = createCipheriv("aes-256-gcm", key, iv)
   cipher.setAAD(Buffer.from(aad, "utf8"))
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
-  return ["v1", iv.toString("base64url"), ciphertext.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".")
+  return [
+    "v1",
+    iv.toString("base64url"),
+    ciphertext.toString("base64url"),
+    cipher.getAuthTag().toString("base64url")
+  ].join(".")
 }
 
 const open = (key: Uint8Array, sealed: string, aad: string): Buffer => {
@@ -53,9 +58,9 @@ export const make = (masterKey: Uint8Array) =>
       Effect.gen(function* () {
         const cached = cache.get(tenantId)
         if (cached !== undefined) return remember(tenantId, cached)
-        const rows = yield* sql<{ wrapped_key: string }>`SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ${tenantId}`.pipe(
-          Effect.orDie
-        )
+        const rows = yield* sql<{
+          wrapped_key: string
+        }>`SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ${tenantId}`.pipe(Effect.orDie)
         if (rows[0] === undefined) return undefined
         return remember(tenantId, yield* unwrap(tenantId, rows[0].wrapped_key))
       })
@@ -76,7 +81,9 @@ export const make = (masterKey: Uint8Array) =>
 
     return SecretBox.of({
       seal: (tenantId, plaintext) =>
-        Effect.map(keyForSealing(tenantId), (key) => seal(key, Buffer.from(plaintext, "utf8"), `tenant:${tenantId}`)),
+        Effect.map(keyForSealing(tenantId), (key) =>
+          seal(key, Buffer.from(plaintext, "utf8"), `tenant:${tenantId}`)
+        ),
       open: (tenantId, sealed) =>
         Effect.gen(function* () {
           const key = yield* existingKey(tenantId)

@@ -11,7 +11,9 @@ const decode = (text: string, source: string) => {
   const key = Buffer.from(text.trim(), "base64")
   return key.length === 32
     ? Effect.succeed(new Uint8Array(key))
-    : Effect.fail(new MasterKeyError({ message: `${source} must be base64 of exactly 32 bytes (got ${key.length})` }))
+    : Effect.fail(
+        new MasterKeyError({ message: `${source} must be base64 of exactly 32 bytes (got ${key.length})` })
+      )
 }
 
 /**
@@ -25,7 +27,8 @@ export const loadMasterKey = Effect.fn("loadMasterKey")(function* (options: {
   readonly production: boolean
 }) {
   if (options.encryptionKey !== undefined) return yield* decode(options.encryptionKey, "ENCRYPTION_KEY")
-  if (options.production) return yield* new MasterKeyError({ message: "ENCRYPTION_KEY is required in production" })
+  if (options.production)
+    return yield* new MasterKeyError({ message: "ENCRYPTION_KEY is required in production" })
   const path = join(options.dataDir, "dev-encryption-key")
   const existing = yield* Effect.tryPromise({
     try: () => readFile(path, "utf8"),

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 
 /** A fresh secret: `prefix` + base64url of `bytes` random bytes. */
-export const randomSecret = (prefix: string, bytes = 32): string => `${prefix}${randomBytes(bytes).toString("base64url")}`
+export const randomSecret = (prefix: string, bytes = 32): string =>
+  `${prefix}${randomBytes(bytes).toString("base64url")}`
 
 export const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex")
 

@@ -8,7 +8,10 @@ import { Authentication } from "./api/security.ts"
  * The typed Tenantry client, derived from the same API definition as the server.
  * `token` is a session JWT; without one, calls go out unauthenticated.
  */
-export const makeTenantryClient = (options: { readonly baseUrl: string; readonly token?: string | undefined }) =>
+export const makeTenantryClient = (options: {
+  readonly baseUrl: string
+  readonly token?: string | undefined
+}) =>
   HttpApiClient.make(Api, {
     transformClient: HttpClient.mapRequest(flow(HttpClientRequest.prependUrl(options.baseUrl)))
   }).pipe(
@@ -21,4 +24,3 @@ export const makeTenantryClient = (options: { readonly baseUrl: string; readonly
   )
 
 export type TenantryClient = Effect.Success<ReturnType<typeof makeTenantryClient>>
-

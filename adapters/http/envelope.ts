@@ -1,6 +1,6 @@
 import { Cause, Effect } from "effect"
-import type { unhandled } from "effect/Types"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { unhandled } from "effect/Types"
 import { CurrentRequestId, requestIdFor } from "./requestId.ts"
 
 /** Error codes for statuses that can arise outside any endpoint's own error schema. */
@@ -26,7 +26,8 @@ const isJson = (response: HttpServerResponse.HttpServerResponse) => {
   return body._tag === "Uint8Array" && (body.contentType ?? "").includes("json")
 }
 
-const hasBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE"
+const hasBody = (method: string) =>
+  method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE"
 
 export interface EnvelopeOptions {
   /** The largest body any route accepts. */
@@ -49,7 +50,8 @@ export const envelope = (options: EnvelopeOptions) =>
         const request = yield* HttpServerRequest.HttpServerRequest
         const requestId = requestIdFor(request.headers["x-request-id"])
         const limit =
-          options.bodyLimits?.find((entry) => request.url.startsWith(entry.pathPrefix))?.maxBytes ?? options.maxBodyBytes
+          options.bodyLimits?.find((entry) => request.url.startsWith(entry.pathPrefix))?.maxBytes ??
+          options.maxBodyBytes
 
         const guarded = Effect.gen(function* () {
           if (hasBody(request.method)) {
@@ -72,7 +74,11 @@ export const envelope = (options: EnvelopeOptions) =>
             if (failure._tag === "Some") {
               const error = failure.value as { _tag?: string; reason?: { _tag?: string } }
               if (error._tag === "HttpServerError" && error.reason?._tag === "RouteNotFound") {
-                return Effect.succeed(errorResponse(404, { message: `No route for ${request.method} ${request.url.split("?")[0]}` }))
+                return Effect.succeed(
+                  errorResponse(404, {
+                    message: `No route for ${request.method} ${request.url.split("?")[0]}`
+                  })
+                )
               }
               if (error._tag === "HttpServerError" && error.reason?._tag === "RequestParseError") {
                 return Effect.succeed(errorResponse(400))
@@ -84,13 +90,18 @@ export const envelope = (options: EnvelopeOptions) =>
           })
         )
 
-        const enveloped = response.status >= 400 && !isJson(response) ? errorResponse(response.status) : response
+        const enveloped =
+          response.status >= 400 && !isJson(response) ? errorResponse(response.status) : response
         return HttpServerResponse.setHeaders(enveloped, {
           "x-request-id": requestId,
           "x-content-type-options": "nosniff",
           "cache-control": enveloped.headers["cache-control"] ?? "no-store"
         })
         // It handles every failure; the cast only tells the router's typing so.
-      }) as Effect.Effect<HttpServerResponse.HttpServerResponse, unhandled, HttpServerRequest.HttpServerRequest>,
+      }) as Effect.Effect<
+        HttpServerResponse.HttpServerResponse,
+        unhandled,
+        HttpServerRequest.HttpServerRequest
+      >,
     { global: true }
   )

@@ -1,7 +1,9 @@
 import { Context } from "effect"
 
 /** The id of the request being served: echoed from a sane incoming X-Request-ID, else generated. */
-export const CurrentRequestId = Context.Reference<string>("tenantry/http/CurrentRequestId", { defaultValue: () => "" })
+export const CurrentRequestId = Context.Reference<string>("tenantry/http/CurrentRequestId", {
+  defaultValue: () => ""
+})
 
 const sane = /^[A-Za-z0-9._:-]{1,128}$/
 

@@ -27,7 +27,8 @@ export const make = (directory: string) =>
       // File systems cap a name at 255 bytes; longer keys are refused rather than truncated into a clash.
       return name.length > 240 ? undefined : join(directory, name)
     }
-    const tooLong = (operation: string) => Effect.fail(new KvError({ operation, message: "key too long for the file KV" }))
+    const tooLong = (operation: string) =>
+      Effect.fail(new KvError({ operation, message: "key too long for the file KV" }))
 
     const get = (key: string) => {
       const file = path(key)

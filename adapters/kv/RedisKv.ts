@@ -50,9 +50,15 @@ export const make = (url: string, options: { readonly keyPrefix?: string } = {})
           Effect.map((value) => (value === null ? undefined : String(value)))
         ),
       set: (key, value) =>
-        Effect.tryPromise({ try: () => client.set(prefix + key, value), catch: kvError("set") }).pipe(Effect.asVoid),
-      delete: (key) => Effect.tryPromise({ try: () => client.del(prefix + key), catch: kvError("delete") }).pipe(Effect.asVoid)
+        Effect.tryPromise({ try: () => client.set(prefix + key, value), catch: kvError("set") }).pipe(
+          Effect.asVoid
+        ),
+      delete: (key) =>
+        Effect.tryPromise({ try: () => client.del(prefix + key), catch: kvError("delete") }).pipe(
+          Effect.asVoid
+        )
     })
   })
 
-export const layer = (url: string, options: { readonly keyPrefix?: string } = {}) => Layer.effect(Kv, make(url, options))
+export const layer = (url: string, options: { readonly keyPrefix?: string } = {}) =>
+  Layer.effect(Kv, make(url, options))

@@ -5,8 +5,8 @@ import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { Ids } from "../../application/ports/Ids.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
-import * as JwtSessions from "../auth/JwtSessions.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
+import * as JwtSessions from "../auth/JwtSessions.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as FileKv from "../kv/FileKv.ts"
@@ -47,7 +47,9 @@ export const sessionsLayer = (settings: Settings) =>
   )
 
 export const kvLayer = (settings: Settings) =>
-  settings.redisUrl === undefined ? FileKv.layer(join(settings.dataDir, "kv")) : RedisKv.layer(settings.redisUrl)
+  settings.redisUrl === undefined
+    ? FileKv.layer(join(settings.dataDir, "kv"))
+    : RedisKv.layer(settings.redisUrl)
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
 export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))
@@ -57,10 +59,17 @@ export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjecto
  * read models, command handling), the edge KV, secrets and sessions. Async projectors
  * are separate so a one-shot CLI command does not start them.
  */
-export const coreLayer = (settings: Settings, storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>) => {
+export const coreLayer = (
+  settings: Settings,
+  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>
+) => {
   const secretBox = Layer.unwrap(
     Effect.map(
-      loadMasterKey({ encryptionKey: settings.encryptionKey, dataDir: settings.dataDir, production: settings.production }),
+      loadMasterKey({
+        encryptionKey: settings.encryptionKey,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
       SqlSecretBox.layer
     )
   )

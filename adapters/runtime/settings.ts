@@ -55,10 +55,13 @@ const parsePlans = (raw: string | undefined): Record<string, Plan> => {
 const parsePort = (raw: string | undefined): number => {
   if (raw === undefined || raw === "") return 8080
   const port = Number(raw)
-  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : fail(`PORT must be 0-65535, not "${raw}"`)
+  return Number.isInteger(port) && port >= 0 && port <= 65535
+    ? port
+    : fail(`PORT must be 0-65535, not "${raw}"`)
 }
 
-const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value)
+const nonEmpty = (value: string | undefined) =>
+  value === undefined || value.trim() === "" ? undefined : value
 
 /** Reads and checks the environment; in production, refuses to run without real keys. */
 export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
@@ -67,7 +70,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
   const host = nonEmpty(env.HOST) ?? "127.0.0.1"
   const plans = parsePlans(env.PLANS)
   const defaultPlan = nonEmpty(env.DEFAULT_PLAN) ?? "free"
-  if (plans[defaultPlan] === undefined) fail(`DEFAULT_PLAN "${defaultPlan}" is not one of PLANS (${Object.keys(plans).join(", ")})`)
+  if (plans[defaultPlan] === undefined)
+    fail(`DEFAULT_PLAN "${defaultPlan}" is not one of PLANS (${Object.keys(plans).join(", ")})`)
   const settings: Settings = {
     production,
     port,
@@ -78,7 +82,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     authPublicKey: nonEmpty(env.AUTH_JWT_PUBLIC_KEY),
     authJwksUrl: nonEmpty(env.AUTH_JWKS_URL),
     authIssuer: nonEmpty(env.AUTH_ISSUER),
-    authAuthorizedParties: env.AUTH_AUTHORIZED_PARTIES === undefined ? undefined : list(env.AUTH_AUTHORIZED_PARTIES),
+    authAuthorizedParties:
+      env.AUTH_AUTHORIZED_PARTIES === undefined ? undefined : list(env.AUTH_AUTHORIZED_PARTIES),
     masterAdminUserIds: new Set(list(env.MASTER_ADMIN_USER_IDS)),
     encryptionKey: nonEmpty(env.ENCRYPTION_KEY),
     publicBaseUrl: (nonEmpty(env.PUBLIC_BASE_URL) ?? `http://${host}:${port}`).replace(/\/+$/, ""),

@@ -31,7 +31,9 @@ const crossNodeSignal = Layer.effectDiscard(
     const notifications = yield* pg.listen(channel)
     yield* Stream.fromQueue(notifications).pipe(
       Stream.runForEach(() => signal.signal),
-      Effect.tapCause((cause) => Effect.logWarning(`LISTEN ${channel} stopped; readers fall back to polling`, cause)),
+      Effect.tapCause((cause) =>
+        Effect.logWarning(`LISTEN ${channel} stopped; readers fall back to polling`, cause)
+      ),
       Effect.ignore,
       Effect.forkScoped
     )

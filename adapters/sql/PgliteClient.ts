@@ -73,7 +73,10 @@ export const layer = (
       const db = yield* Effect.acquireRelease(
         Effect.promise(async () => {
           if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
-          return PGlite.create(options.dataDir, options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir })
+          return PGlite.create(
+            options.dataDir,
+            options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }
+          )
         }),
         (db) => Effect.promise(() => db.close())
       )

@@ -11,14 +11,7 @@ import {
 } from "../../application/ports/EventStore.ts"
 import { AppendSignal } from "./AppendSignal.ts"
 import type { InlineProjection } from "./InlineProjection.ts"
-import {
-  asIso,
-  asJson,
-  asNumber,
-  type EventRow,
-  eventColumns,
-  toRecordedEvent
-} from "./rows.ts"
+import { asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
 
 /**
  * The event store on one PostgreSQL dialect (PGlite or PostgreSQL).

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import type { TenantView } from "../../application/projections/tenantView.ts"
 import { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
+import type { TenantView } from "../../application/projections/tenantView.ts"
 import type { Role } from "../../domain/shared/roles.ts"
 import { asJson, asNumber } from "./rows.ts"
 
@@ -27,7 +27,10 @@ export const make = Effect.gen(function* () {
     sql<{ view: unknown }>`SELECT view FROM tenants WHERE slug = ${slug}`.pipe(Effect.map(one), Effect.orDie)
 
   const byId = (tenantId: string) =>
-    sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`.pipe(Effect.map(one), Effect.orDie)
+    sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`.pipe(
+      Effect.map(one),
+      Effect.orDie
+    )
 
   const listForUser = (userId: string) =>
     sql<{ view: unknown; role: Role }>`

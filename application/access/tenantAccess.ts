@@ -1,8 +1,8 @@
 import { Effect, Schema } from "effect"
 import { hasRole, type Role } from "../../domain/shared/roles.ts"
 import { Config } from "../config.ts"
-import type { TenantView } from "../projections/tenantView.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
+import type { TenantView } from "../projections/tenantView.ts"
 
 export class TenantNotFound extends Schema.TaggedError<TenantNotFound>()("TenantNotFound", {}) {}
 
@@ -25,7 +25,11 @@ export interface TenantAccess {
  * The one access rule: the tenant must exist (404), the caller must belong to it or be
  * a master admin (403), and hold at least `required` (403 insufficient role).
  */
-export const authorizeTenant = Effect.fn("authorizeTenant")(function* (userId: string, slug: string, required: Role) {
+export const authorizeTenant = Effect.fn("authorizeTenant")(function* (
+  userId: string,
+  slug: string,
+  required: Role
+) {
   const readModel = yield* TenantReadModel
   const config = yield* Config
   const found = yield* readModel.bySlugForUser(slug, userId)
@@ -34,5 +38,9 @@ export const authorizeTenant = Effect.fn("authorizeTenant")(function* (userId: s
   if (found.role === null && !master) return yield* new NotAMember()
   const role: Role = master ? "owner" : (found.role as Role)
   if (!hasRole(role, required)) return yield* new InsufficientRole({ required, actual: role })
-  return { tenant: found.view, role: found.role ?? role, viaMasterAdmin: master && found.role === null } satisfies TenantAccess
+  return {
+    tenant: found.view,
+    role: found.role ?? role,
+    viaMasterAdmin: master && found.role === null
+  } satisfies TenantAccess
 })

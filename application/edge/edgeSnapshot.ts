@@ -43,7 +43,10 @@ export interface EdgeSnapshot {
   readonly updatedAt: string
 }
 
-export const buildEdgeSnapshot = (view: TenantView, config: Pick<TenantryConfig, "proxyBaseDomain">): EdgeSnapshot => {
+export const buildEdgeSnapshot = (
+  view: TenantView,
+  config: Pick<TenantryConfig, "proxyBaseDomain">
+): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
   const api = view.apiConfig
   const needsToken = api !== null && api.apiAuthMode !== "none"
@@ -76,7 +79,12 @@ export const buildEdgeSnapshot = (view: TenantView, config: Pick<TenantryConfig,
             hasApiToken: view.hasApiToken
           },
     gate: {
-      apiProxy: api === null ? "closed_unconfigured" : needsToken && !view.hasApiToken ? "closed_missing_token" : "open",
+      apiProxy:
+        api === null
+          ? "closed_unconfigured"
+          : needsToken && !view.hasApiToken
+            ? "closed_missing_token"
+            : "open",
       siteProxy: view.siteProxy ? "open" : "closed"
     },
     customDomains: [],

@@ -17,7 +17,9 @@ export class TenantReadModel extends Context.Service<
     readonly bySlug: (slug: string) => Effect.Effect<TenantView | undefined>
     readonly byId: (tenantId: string) => Effect.Effect<TenantView | undefined>
     /** Every live tenant the user belongs to, oldest first. */
-    readonly listForUser: (userId: string) => Effect.Effect<ReadonlyArray<{ readonly view: TenantView; readonly role: Role }>>
+    readonly listForUser: (
+      userId: string
+    ) => Effect.Effect<ReadonlyArray<{ readonly view: TenantView; readonly role: Role }>>
     readonly countOwnedBy: (userId: string) => Effect.Effect<number>
   }
 >()("tenantry/application/ports/TenantReadModel") {}

@@ -11,7 +11,9 @@ export const saveApiConfig = Effect.fn("saveApiConfig")(function* (
   apiConfig: ApiConfig
 ) {
   const at = yield* now
-  yield* runTenantCommand(context, tenantId, () => Effect.succeed({ _tag: "SaveApiConfig" as const, apiConfig, at }))
+  yield* runTenantCommand(context, tenantId, () =>
+    Effect.succeed({ _tag: "SaveApiConfig" as const, apiConfig, at })
+  )
   return apiConfig
 })
 
@@ -27,6 +29,8 @@ export const saveApiToken = Effect.fn("saveApiToken")(function* (
   const box = yield* SecretBox
   const sealedToken = yield* box.seal(tenantId, token).pipe(Effect.orDie)
   const at = yield* now
-  yield* runTenantCommand(context, tenantId, () => Effect.succeed({ _tag: "SaveApiToken" as const, sealedToken, at }))
+  yield* runTenantCommand(context, tenantId, () =>
+    Effect.succeed({ _tag: "SaveApiToken" as const, sealedToken, at })
+  )
   return { updatedAt: at }
 })

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import type { CmsConfig, Slug } from "../../domain/tenant/index.ts"
 import { TenantId, type UserId } from "../../domain/shared/ids.ts"
+import type { CmsConfig, Slug } from "../../domain/tenant/index.ts"
 import { Config, edgeKey, proxyBase } from "../config.ts"
 import { Ids } from "../ports/Ids.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
@@ -22,7 +22,10 @@ export const defaultCacheTTL = 300
  * is settled by the unique index in the append's own transaction, so two racing
  * creates of one slug cannot both win.
  */
-export const createTenant = Effect.fn("createTenant")(function* (context: RequestContext, input: CreateTenantInput) {
+export const createTenant = Effect.fn("createTenant")(function* (
+  context: RequestContext,
+  input: CreateTenantInput
+) {
   const config = yield* Config
   const readModel = yield* TenantReadModel
   const ids = yield* Ids

@@ -9,7 +9,11 @@ import { runTenantCommand } from "./runTenantCommand.ts"
  * snapshot, and shredding its data key leaves every secret it sealed unreadable, in
  * the log too.
  */
-export const deleteTenant = Effect.fn("deleteTenant")(function* (context: RequestContext, tenantId: string, slug: string) {
+export const deleteTenant = Effect.fn("deleteTenant")(function* (
+  context: RequestContext,
+  tenantId: string,
+  slug: string
+) {
   const box = yield* SecretBox
   const at = yield* now
   yield* runTenantCommand(context, tenantId, () => Effect.succeed({ _tag: "DeleteTenant" as const, at }))

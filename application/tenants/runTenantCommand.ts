@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { tenantStream, type TenantCommand, type TenantState } from "../../domain/tenant/index.ts"
+import { type TenantCommand, type TenantState, tenantStream } from "../../domain/tenant/index.ts"
 import { CommandHandler } from "../handleCommand.ts"
 import { metadataOf, type RequestContext } from "./context.ts"
 import { tenantAggregate } from "./tenantAggregate.ts"

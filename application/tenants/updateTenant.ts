@@ -1,5 +1,10 @@
 import { Effect, Schema } from "effect"
-import { CmsConfig, type CmsProvider, cmsFieldNames, type TenantConfigChanges } from "../../domain/tenant/index.ts"
+import {
+  CmsConfig,
+  type CmsProvider,
+  cmsFieldNames,
+  type TenantConfigChanges
+} from "../../domain/tenant/index.ts"
 import { formatIssues } from "../formatIssues.ts"
 import { InvalidInput, now, type RequestContext } from "./context.ts"
 import { runTenantCommand } from "./runTenantCommand.ts"
@@ -20,10 +25,14 @@ const decodeCms = Schema.decodeUnknownResult(CmsConfig)
  * `cms` names another provider) and checks the result as a whole.
  */
 const mergeCms = (current: CmsConfig, patch: TenantPatch) => {
-  const fields = Object.fromEntries(cmsFieldNames.filter((name) => name in patch).map((name) => [name, patch[name]]))
+  const fields = Object.fromEntries(
+    cmsFieldNames.filter((name) => name in patch).map((name) => [name, patch[name]])
+  )
   if (patch.cms === undefined && Object.keys(fields).length === 0) return Effect.succeed(undefined)
   const merged =
-    patch.cms !== undefined && patch.cms !== current.cms ? { cms: patch.cms, ...fields } : { ...current, ...fields }
+    patch.cms !== undefined && patch.cms !== current.cms
+      ? { cms: patch.cms, ...fields }
+      : { ...current, ...fields }
   const result = decodeCms(merged, { onExcessProperty: "error" })
   return result._tag === "Success"
     ? Effect.succeed(result.success)

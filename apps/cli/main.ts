@@ -1,15 +1,14 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { EventStore } from "../../application/ports/EventStore.ts"
-import { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
-import { startOfLog } from "../../application/ports/EventStore.ts"
-import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
 import { databaseConfig } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
+import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
+import { EventStore, startOfLog } from "../../application/ports/EventStore.ts"
+import { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
 
 // Composition root of the admin CLI: each command wires only what it needs.
 const settings = settingsFromEnv(process.env)
@@ -26,7 +25,9 @@ const token = Command.make(
   Effect.fn(function* ({ user, email, ttl }) {
     if (settings.authPublicKey !== undefined || settings.authJwksUrl !== undefined) {
       return yield* Effect.fail(
-        new Error("Sessions are verified with AUTH_JWT_PUBLIC_KEY/AUTH_JWKS_URL: mint tokens with your identity provider")
+        new Error(
+          "Sessions are verified with AUTH_JWT_PUBLIC_KEY/AUTH_JWKS_URL: mint tokens with your identity provider"
+        )
       )
     }
     const keys = yield* loadOrCreateDevKeys(settings.dataDir)
@@ -52,7 +53,11 @@ const migrate = Command.make(
 
 const replay = Command.make(
   "replay",
-  { projection: Argument.String("projection").pipe(Argument.withDescription("tenants | tenant_members | edge-config | all")) },
+  {
+    projection: Argument.String("projection").pipe(
+      Argument.withDescription("tenants | tenant_members | edge-config | all")
+    )
+  },
   Effect.fn(function* ({ projection }) {
     const inline = SqlStorage.inlineProjections.filter((p) => projection === "all" || p.name === projection)
     const async = asyncProjections.filter((name) => projection === "all" || name === projection)

@@ -20,9 +20,16 @@ const announce = Layer.effectDiscard(
   Effect.gen(function* () {
     const server = yield* HttpServer.HttpServer
     const address = NetAddress.formatUrlUnsafe(server.address).replace(/\/$/, "")
-    const storage = settings.databaseUrl === undefined ? `PGlite in ${settings.dataDir}/pglite` : "PostgreSQL (DATABASE_URL)"
+    const storage =
+      settings.databaseUrl === undefined
+        ? `PGlite in ${settings.dataDir}/pglite`
+        : "PostgreSQL (DATABASE_URL)"
     const kv = settings.redisUrl === undefined ? `files in ${settings.dataDir}/kv` : "Redis (REDIS_URL)"
-    const lines = [`Tenantry listening on ${address}`, `  storage: ${storage}; edge KV: ${kv}`, `  API docs: ${address}/docs`]
+    const lines = [
+      `Tenantry listening on ${address}`,
+      `  storage: ${storage}; edge KV: ${kv}`,
+      `  API docs: ${address}/docs`
+    ]
     if (settings.authPublicKey === undefined && settings.authJwksUrl === undefined) {
       lines.push("  dev sessions: mint a token with `npm run cli -- token --user <id> [--email <e>]`")
     }

@@ -1,14 +1,5 @@
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import {
-  type AppendRequest,
-  type Checkpoint,
-  EventStore,
-  type RecordedEvent,
-  type Snapshot,
-  UniqueKeyTaken,
-  VersionConflict
-} from "../../application/ports/EventStore.ts"
 import { AppendSignal } from "../../adapters/sql/AppendSignal.ts"
 import type { InlineProjection } from "../../adapters/sql/InlineProjection.ts"
 import {
@@ -19,6 +10,15 @@ import {
   eventColumns,
   toRecordedEvent
 } from "../../adapters/sql/rows.ts"
+import {
+  type AppendRequest,
+  type Checkpoint,
+  EventStore,
+  type RecordedEvent,
+  type Snapshot,
+  UniqueKeyTaken,
+  VersionConflict
+} from "../../application/ports/EventStore.ts"
 
 /**
  * EXPERIMENT (bench only, not used by the application): a copy of

@@ -29,7 +29,9 @@ const updateTenantConfig = (command: typeof UpdateTenantConfig.Type, state: Tena
   Result.map(active(state), (tenant) => {
     // Only what really changes is recorded, so the audit history says what happened.
     const changes = Object.fromEntries(
-      Object.entries(command.changes).filter(([key, value]) => !sameJson(tenant[key as keyof ActiveTenant], value))
+      Object.entries(command.changes).filter(
+        ([key, value]) => !sameJson(tenant[key as keyof ActiveTenant], value)
+      )
     )
     return Object.keys(changes).length === 0 ? [] : [{ _tag: "TenantConfigUpdated", changes, at: command.at }]
   })

@@ -14,7 +14,8 @@ export const upcasters: Record<string, Record<number, (data: Json) => Json>> = {
 /** Lifts `data` stored at `version` to `target`; fails loudly on a gap in the chain. */
 export const upcast = (type: string, version: number, target: number, data: Json): Json => {
   // Data from a newer release (say, after a rollback) cannot be read safely as an older shape.
-  if (version > target) throw new Error(`${type} v${version} is newer than this release understands (v${target})`)
+  if (version > target)
+    throw new Error(`${type} v${version} is newer than this release understands (v${target})`)
   let current = data
   for (let v = version; v < target; v++) {
     const step = upcasters[type]?.[v]

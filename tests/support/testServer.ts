@@ -4,12 +4,30 @@ import { join } from "node:path"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { HttpServer } from "effect/http"
 import * as NetAddress from "effect/net/NetAddress"
+import type { SqlClient } from "effect/sql"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
 import * as TenantryHttp from "../../adapters/http/HttpServer.ts"
 import { coreLayer, projectorsLayer } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
+import type { Config } from "../../application/config.ts"
+import type { EventStore } from "../../application/ports/EventStore.ts"
+import type { Kv } from "../../application/ports/Kv.ts"
+import type { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
+import type { SecretBox } from "../../application/ports/SecretBox.ts"
+import type { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
 import type { DatabaseTarget } from "./databases.ts"
+
+/** The server's own services a test may reach into. */
+export type ServerServices =
+  | EventStore
+  | ProjectionCheckpoints
+  | Kv
+  | SecretBox
+  | TenantReadModel
+  | Config
+  | SqlClient.SqlClient
+  | HttpServer.HttpServer
 
 export interface TestServer {
   readonly baseUrl: string
@@ -17,7 +35,7 @@ export interface TestServer {
   /** A session token for `userId`, signed by the server's dev key. */
   readonly token: (userId: string, options?: { email?: string; ttlSeconds?: number }) => Promise<string>
   /** Runs an effect against the server's own services (event store, KV, read models…). */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>
+  readonly run: <A, E>(effect: Effect.Effect<A, E, ServerServices>) => Promise<A>
   readonly close: () => Promise<void>
 }
 
@@ -44,7 +62,7 @@ export const startTestServer = async (
   const app = TenantryHttp.serve({ port: 0, host: "127.0.0.1" }).pipe(
     Layer.provideMerge(projectorsLayer.pipe(Layer.provideMerge(core)))
   )
-  const runtime = ManagedRuntime.make(app as Layer.Layer<any, unknown, never>)
+  const runtime = ManagedRuntime.make(app as Layer.Layer<ServerServices, unknown, never>)
   const server = await runtime.runPromise(
     Effect.gen(function* () {
       return yield* HttpServer.HttpServer

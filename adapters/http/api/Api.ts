@@ -4,9 +4,12 @@ import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
 
 /** Turns request decoding failures into `400 validation_failed` with per-field errors. */
-export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()("tenantry/http/RequestValidation", {
-  error: ValidationFailed
-}) {}
+export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
+  "tenantry/http/RequestValidation",
+  {
+    error: ValidationFailed
+  }
+) {}
 
 /** The whole API, once: the server, /openapi.json, /docs and the typed client derive from it. */
 export class Api extends HttpApi.make("tenantry")

@@ -21,7 +21,11 @@ export class Forbidden extends Schema.Error<Forbidden>("Forbidden")(
 ) {}
 
 export class InsufficientRole extends Schema.Error<InsufficientRole>("InsufficientRole")(
-  { _tag: Schema.tagDefaultOmit("InsufficientRole"), ...envelope("insufficient_role"), requiredRole: Schema.String },
+  {
+    _tag: Schema.tagDefaultOmit("InsufficientRole"),
+    ...envelope("insufficient_role"),
+    requiredRole: Schema.String
+  },
   { httpApiStatus: 403, description: "The caller's role is below what this action needs" }
 ) {}
 

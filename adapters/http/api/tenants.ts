@@ -33,7 +33,10 @@ export class TenantsGroup extends HttpApiGroup.make("tenants")
       query: { slug: Schema.String },
       success: Schema.Struct({ slug: Schema.String, available: Schema.Boolean }),
       error: ValidationFailed
-    }).annotate(OpenApi.Description, "Whether a slug is free; a malformed slug is 400, a reserved one unavailable.")
+    }).annotate(
+      OpenApi.Description,
+      "Whether a slug is free; a malformed slug is 400, a reserved one unavailable."
+    )
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Tenants") {}
@@ -70,9 +73,15 @@ export class TenantGroup extends HttpApiGroup.make("tenant")
     })
       .annotate(RequiredRole, "editor")
       .annotate(OpenApi.Description, "Increments the chosen cache version(s) by one."),
-    HttpApiEndpoint.post("edgeConfig", `${tenantPath}/edge-config`, { params: slugParams, success: EdgeConfigResponse })
+    HttpApiEndpoint.post("edgeConfig", `${tenantPath}/edge-config`, {
+      params: slugParams,
+      success: EdgeConfigResponse
+    })
       .annotate(RequiredRole, "editor")
-      .annotate(OpenApi.Description, "Rewrites proxy:{slug} from current state and reads it back; changes nothing."),
+      .annotate(
+        OpenApi.Description,
+        "Rewrites proxy:{slug} from current state and reads it back; changes nothing."
+      ),
     HttpApiEndpoint.get("auditEvents", `${tenantPath}/audit-events`, {
       params: slugParams,
       query: {

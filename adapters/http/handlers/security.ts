@@ -3,12 +3,12 @@ import { HttpRouter } from "effect/http"
 import { HttpApiMiddleware } from "effect/http-api"
 import { authorizeTenant } from "../../../application/access/tenantAccess.ts"
 import type { Config } from "../../../application/config.ts"
+import { formatIssues } from "../../../application/formatIssues.ts"
 import { Sessions } from "../../../application/ports/Sessions.ts"
 import type { TenantReadModel } from "../../../application/ports/TenantReadModel.ts"
 import { RequestValidation } from "../api/Api.ts"
 import { Forbidden, InsufficientRole, NotFound, Unauthorized, ValidationFailed } from "../api/errors.ts"
 import { Authentication, CurrentTenant, CurrentUser, RequiredRole, TenantAccess } from "../api/security.ts"
-import { formatIssues } from "../../../application/formatIssues.ts"
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
@@ -16,12 +16,20 @@ export const AuthenticationLive = Layer.effect(
     const sessions = yield* Sessions
     const verify = (token: string) =>
       token === ""
-        ? Effect.fail(new Unauthorized({ message: "Sign in: send a session token as a Bearer token or __session cookie" }))
-        : sessions.verify(token).pipe(
-            Effect.mapError(() => new Unauthorized({ message: "The session token is invalid or expired" }))
+        ? Effect.fail(
+            new Unauthorized({
+              message: "Sign in: send a session token as a Bearer token or __session cookie"
+            })
           )
+        : sessions
+            .verify(token)
+            .pipe(
+              Effect.mapError(() => new Unauthorized({ message: "The session token is invalid or expired" }))
+            )
     const authenticate = <A, E, R>(effect: Effect.Effect<A, E, R>, credential: Redacted.Redacted<string>) =>
-      Effect.flatMap(verify(Redacted.value(credential)), (session) => Effect.provideService(effect, CurrentUser, session))
+      Effect.flatMap(verify(Redacted.value(credential)), (session) =>
+        Effect.provideService(effect, CurrentUser, session)
+      )
     return Authentication.of({
       bearer: (effect, { credential }) => authenticate(effect, credential),
       sessionCookie: (effect, { credential }) => authenticate(effect, credential)
@@ -36,7 +44,8 @@ export const TenantAccessLive = Layer.effect(
     return TenantAccess.of((effect, { endpoint }) =>
       Effect.gen(function* () {
         const required = Context.getOrUndefined(endpoint.annotations, RequiredRole)
-        if (required === undefined) return yield* Effect.die(new Error(`${endpoint.name} states no RequiredRole`))
+        if (required === undefined)
+          return yield* Effect.die(new Error(`${endpoint.name} states no RequiredRole`))
         const user = yield* CurrentUser
         const route = yield* HttpRouter.RouteContext
         const slug = route.params.slug ?? ""
@@ -60,18 +69,20 @@ export const TenantAccessLive = Layer.effect(
   })
 )
 
-export const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(RequestValidation, (error) =>
-  error.kind === "Body" || error.kind === "ResponseHeaders"
-    ? Effect.die(error)
-    : Effect.fail(
-        new ValidationFailed({
-          message:
-            error.kind === "Payload"
-              ? "The request body is invalid"
-              : error.kind === "Query"
-                ? "The query string is invalid"
-                : "The request is invalid",
-          errors: formatIssues(error.cause)
-        })
-      )
+export const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
+  RequestValidation,
+  (error) =>
+    error.kind === "Body" || error.kind === "ResponseHeaders"
+      ? Effect.die(error)
+      : Effect.fail(
+          new ValidationFailed({
+            message:
+              error.kind === "Payload"
+                ? "The request body is invalid"
+                : error.kind === "Query"
+                  ? "The query string is invalid"
+                  : "The request is invalid",
+            errors: formatIssues(error.cause)
+          })
+        )
 )

@@ -2,16 +2,16 @@ import { Effect, Schema } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Config } from "../../../application/config.ts"
 import { formatIssues } from "../../../application/formatIssues.ts"
+import type { ConcurrencyConflict } from "../../../application/handleCommand.ts"
+import type { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
 import { TenantReadModel } from "../../../application/ports/TenantReadModel.ts"
 import { saveApiConfig, saveApiToken } from "../../../application/tenants/apiConfig.ts"
 import { auditEvents } from "../../../application/tenants/auditEvents.ts"
+import type { InvalidInput } from "../../../application/tenants/context.ts"
 import { deleteTenant } from "../../../application/tenants/deleteTenant.ts"
 import { refreshCache } from "../../../application/tenants/refreshCache.ts"
 import { resyncEdgeConfig } from "../../../application/tenants/resyncEdgeConfig.ts"
 import { updateTenant } from "../../../application/tenants/updateTenant.ts"
-import type { ConcurrencyConflict } from "../../../application/handleCommand.ts"
-import type { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
-import type { InvalidInput } from "../../../application/tenants/context.ts"
 import { ApiConfig, type TenantAlreadyExists, type TenantNotFound } from "../../../domain/tenant/index.ts"
 import { Api } from "../api/Api.ts"
 import { Conflict, NotFound, ValidationFailed } from "../api/errors.ts"
@@ -19,7 +19,12 @@ import { CurrentTenant } from "../api/security.ts"
 import { userRequestContext } from "./requestContext.ts"
 import { tenantResponse } from "./tenantValue.ts"
 
-type CommandFailure = TenantNotFound | TenantAlreadyExists | ConcurrencyConflict | InvalidInput | UniqueKeyTaken
+type CommandFailure =
+  | TenantNotFound
+  | TenantAlreadyExists
+  | ConcurrencyConflict
+  | InvalidInput
+  | UniqueKeyTaken
 
 /** How command failures read over HTTP for a tenant that passed the access check. */
 const commandErrors = <A, R>(
@@ -50,7 +55,9 @@ export const TenantHandlers = HttpApiBuilder.group(Api, "tenant", (handlers) =>
     /** After a write, the inline read model already holds it: read your own writes. */
     const current = (tenantId: string) =>
       Effect.flatMap(readModel.byId(tenantId), (view) =>
-        view === undefined ? Effect.fail(new NotFound({ message: "The tenant no longer exists" })) : Effect.succeed(view)
+        view === undefined
+          ? Effect.fail(new NotFound({ message: "The tenant no longer exists" }))
+          : Effect.succeed(view)
       )
 
     return handlers
@@ -72,14 +79,20 @@ export const TenantHandlers = HttpApiBuilder.group(Api, "tenant", (handlers) =>
       .handle("deleteTenant", () =>
         Effect.gen(function* () {
           const { tenant } = yield* CurrentTenant
-          const deleted = yield* deleteTenant(yield* userRequestContext, tenant.tenantId, tenant.slug).pipe(commandErrors)
+          const deleted = yield* deleteTenant(yield* userRequestContext, tenant.tenantId, tenant.slug).pipe(
+            commandErrors
+          )
           return { ok: true, key: deleted.key }
         })
       )
       .handle("refreshCache", ({ payload }) =>
         Effect.gen(function* () {
           const { tenant } = yield* CurrentTenant
-          const refreshed = yield* refreshCache(yield* userRequestContext, tenant.tenantId, payload.type).pipe(commandErrors)
+          const refreshed = yield* refreshCache(
+            yield* userRequestContext,
+            tenant.tenantId,
+            payload.type
+          ).pipe(commandErrors)
           return { ok: true, versions: refreshed.versions }
         })
       )
@@ -109,13 +122,17 @@ export const TenantHandlers = HttpApiBuilder.group(Api, "tenant", (handlers) =>
               errors: formatIssues(decoded.failure)
             })
           }
-          return yield* saveApiConfig(yield* userRequestContext, tenant.tenantId, decoded.success).pipe(commandErrors)
+          return yield* saveApiConfig(yield* userRequestContext, tenant.tenantId, decoded.success).pipe(
+            commandErrors
+          )
         })
       )
       .handle("saveApiToken", ({ payload }) =>
         Effect.gen(function* () {
           const { tenant } = yield* CurrentTenant
-          const saved = yield* saveApiToken(yield* userRequestContext, tenant.tenantId, payload.token).pipe(commandErrors)
+          const saved = yield* saveApiToken(yield* userRequestContext, tenant.tenantId, payload.token).pipe(
+            commandErrors
+          )
           return { ok: true, updatedAt: saved.updatedAt }
         })
       )

@@ -3,7 +3,13 @@ import { HttpApiBuilder } from "effect/http-api"
 import { Config, edgeKey } from "../../../application/config.ts"
 import { TenantReadModel } from "../../../application/ports/TenantReadModel.ts"
 import { createTenant } from "../../../application/tenants/createTenant.ts"
-import { CmsConfig, cmsFieldNames, type Slug, slugMessages, slugProblem } from "../../../domain/tenant/index.ts"
+import {
+  CmsConfig,
+  cmsFieldNames,
+  type Slug,
+  slugMessages,
+  slugProblem
+} from "../../../domain/tenant/index.ts"
 import { Api } from "../api/Api.ts"
 import type { CreateTenantBody } from "../api/bodies.ts"
 import { PlanLimit, SlugTaken, ValidationFailed } from "../api/errors.ts"
@@ -17,7 +23,9 @@ const decodeCms = Schema.decodeUnknownSync(CmsConfig)
 const cmsOf = (body: CreateTenantBody): CmsConfig =>
   decodeCms(
     Object.fromEntries(
-      Object.entries(body).filter(([key]) => key === "cms" || (cmsFieldNames as ReadonlyArray<string>).includes(key))
+      Object.entries(body).filter(
+        ([key]) => key === "cms" || (cmsFieldNames as ReadonlyArray<string>).includes(key)
+      )
     )
   )
 
@@ -53,7 +61,9 @@ export const TenantsHandlers = HttpApiBuilder.group(Api, "tenants", (handlers) =
           }).pipe(
             Effect.catchTags({
               SlugTaken: (error) =>
-                Effect.fail(new SlugTaken({ message: `The slug "${error.slug}" is already used`, slug: error.slug })),
+                Effect.fail(
+                  new SlugTaken({ message: `The slug "${error.slug}" is already used`, slug: error.slug })
+                ),
               PlanLimitReached: (error) =>
                 Effect.fail(
                   new PlanLimit({
