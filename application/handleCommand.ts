@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Predicate, Schema } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, Predicate, Schema } from "effect"
 import { type Decider, fold } from "../domain/shared/decider.ts"
 import {
   type EventMetadata,
@@ -7,7 +7,6 @@ import {
   type RecordedEvent,
   type UniqueKeyTaken
 } from "./ports/EventStore.ts"
-import { makeStreamLocks } from "./streamLocks.ts"
 
 /** An aggregate as the command handler needs it: its decider, codec and snapshot policy. */
 export interface Aggregate<C, E, S, F> {
@@ -38,7 +37,14 @@ export interface Handled<E, S> {
   readonly decided: ReadonlyArray<E>
 }
 
+export interface Target {
+  readonly streamId: string
+  readonly tenantId: string
+  readonly metadata: EventMetadata
+}
+
 const maxAttempts = 5
+const cachedStreams = 10_000
 
 /** Rebuilds an aggregate: the newest usable snapshot, then the events after it. */
 export const loadAggregate = Effect.fnUntraced(function* <C, E, S, F>(
@@ -56,17 +62,43 @@ export const loadAggregate = Effect.fnUntraced(function* <C, E, S, F>(
   return { state, version: fromVersion + tail.length, snapshotVersion: fromVersion } satisfies Loaded<S>
 })
 
+// One waiting command; its types are erased inside a stream's queue, where every
+// request shares the stream's aggregate.
+interface Pending {
+  readonly aggregate: Aggregate<unknown, unknown, unknown, unknown>
+  readonly target: Target
+  readonly toCommand: (state: unknown) => Effect.Effect<unknown, unknown>
+  readonly done: Deferred.Deferred<Handled<unknown, unknown>, unknown>
+}
+
+interface Decided {
+  readonly pending: Pending
+  readonly decided: ReadonlyArray<unknown>
+  readonly stateAfter: unknown
+  /** Where its events start in the batch's append. */
+  readonly offset: number
+}
+
 /**
- * Load → decide → append with the expected version. A lost race reloads and decides
- * again, a bounded number of times. `toCommand` sees the current state, so requests
- * that merge into it (partial updates) are built against what they will change.
+ * Load → decide → append with the expected version, with group commit.
+ *
+ * Commands for one stream queue in this process. Whoever finds the queue idle drains
+ * it: every command waiting is decided in turn against the state the previous one
+ * left, and all their events go out in ONE append (each event keeping its own
+ * request's metadata), so N concurrent commands on a hot tenant cost one transaction,
+ * not N. The state after a successful append is cached per stream, so a hot stream
+ * is not reloaded either; another node's append shows up as a version conflict, which
+ * empties the cache, reloads and decides again, a bounded number of times. A batch
+ * whose append is refused for a rule (a taken slug) is retried one command at a time,
+ * so only the offending command fails. `toCommand` sees the current state, so
+ * requests that merge into it (partial updates) are built against what they change.
  */
 export class CommandHandler extends Context.Service<
   CommandHandler,
   {
     readonly handle: <C, E, S, F, F2 = never>(
       aggregate: Aggregate<C, E, S, F>,
-      target: { readonly streamId: string; readonly tenantId: string; readonly metadata: EventMetadata },
+      target: Target,
       toCommand: (state: S) => Effect.Effect<C, F2>
     ) => Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken>
   }
@@ -75,51 +107,168 @@ export class CommandHandler extends Context.Service<
     CommandHandler,
     Effect.gen(function* () {
       const store = yield* EventStore
-      const withStreamLock = makeStreamLocks()
+      const queues = new Map<string, Array<Pending>>()
+      const cache = new Map<string, Loaded<unknown>>()
+
+      const remember = (streamId: string, loaded: Loaded<unknown>) => {
+        cache.delete(streamId)
+        cache.set(streamId, loaded)
+        if (cache.size > cachedStreams) cache.delete(cache.keys().next().value as string)
+      }
+
+      const load = (aggregate: Pending["aggregate"], streamId: string) => {
+        const cached = cache.get(streamId)
+        return cached !== undefined
+          ? Effect.succeed(cached)
+          : loadAggregate(aggregate, streamId).pipe(Effect.provideService(EventStore, store))
+      }
+
+      /** Decides each command in turn; failures answer their own caller and are left out. */
+      const decideAll = (batch: ReadonlyArray<Pending>, loaded: Loaded<unknown>) =>
+        Effect.gen(function* () {
+          let state = loaded.state
+          const accepted: Array<Decided> = []
+          const events: Array<NewEvent> = []
+          for (const pending of batch) {
+            const exit = yield* Effect.exit(
+              Effect.flatMap(pending.toCommand(state), (command) =>
+                Effect.fromResult(pending.aggregate.decider.decide(command, state))
+              )
+            )
+            if (Exit.isFailure(exit)) {
+              yield* Deferred.done(pending.done, exit as Exit.Exit<never, unknown>)
+              continue
+            }
+            const stateAfter = fold(pending.aggregate.decider, exit.value, state)
+            accepted.push({ pending, decided: exit.value, stateAfter, offset: events.length })
+            for (const event of exit.value) {
+              events.push({ ...pending.aggregate.encode(event), metadata: pending.target.metadata })
+            }
+            state = stateAfter
+          }
+          return { accepted, events, state }
+        })
+
+      const commit = (batch: ReadonlyArray<Pending>, attempt: number): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          const first = batch[0]!
+          const { streamId, tenantId, metadata } = first.target
+          const loadedExit = yield* Effect.exit(load(first.aggregate, streamId))
+          if (Exit.isFailure(loadedExit)) {
+            yield* Effect.forEach(
+              batch,
+              (pending) => Deferred.done(pending.done, loadedExit as Exit.Exit<never>),
+              { discard: true }
+            )
+            return
+          }
+          const loaded = loadedExit.value
+          const { accepted, events, state } = yield* decideAll(batch, loaded)
+          if (events.length === 0) {
+            yield* Effect.forEach(
+              accepted,
+              ({ pending, decided, stateAfter }) =>
+                Deferred.succeed(pending.done, {
+                  state: stateAfter,
+                  version: loaded.version,
+                  events: [],
+                  decided
+                }),
+              { discard: true }
+            )
+            return
+          }
+          const appended = yield* Effect.exit(
+            store.append({ streamId, tenantId, expectedVersion: loaded.version, events, metadata })
+          )
+          if (Exit.isFailure(appended)) {
+            cache.delete(streamId)
+            const failure = appended.cause.reasons.find((reason) => reason._tag === "Fail")
+            const error = failure?._tag === "Fail" ? failure.error : undefined
+            const retry = accepted.map(({ pending }) => pending)
+            if (Predicate.isTagged(error, "VersionConflict")) {
+              if (attempt + 1 < maxAttempts) return yield* commit(retry, attempt + 1)
+              const conflict = Exit.fail(new ConcurrencyConflict({ streamId }))
+              yield* Effect.forEach(retry, (pending) => Deferred.done(pending.done, conflict), {
+                discard: true
+              })
+              return
+            }
+            if (retry.length > 1) {
+              // Find the one command the rule refuses; the others go through.
+              yield* Effect.forEach(retry, (pending) => commit([pending], attempt), { discard: true })
+              return
+            }
+            yield* Deferred.done(retry[0]!.done, appended as Exit.Exit<never, unknown>)
+            return
+          }
+          const nextVersion = appended.value.nextVersion
+          remember(streamId, { state, version: nextVersion, snapshotVersion: loaded.snapshotVersion })
+          if (nextVersion - loaded.snapshotVersion >= first.aggregate.snapshotEvery) {
+            yield* store.saveSnapshot({
+              streamId,
+              streamVersion: nextVersion,
+              stateVersion: first.aggregate.stateVersion,
+              state
+            })
+            remember(streamId, { state, version: nextVersion, snapshotVersion: nextVersion })
+          }
+          yield* Effect.forEach(
+            accepted,
+            ({ pending, decided, stateAfter, offset }) =>
+              Deferred.succeed(pending.done, {
+                state: stateAfter,
+                version: loaded.version + offset + decided.length,
+                events: appended.value.events.slice(offset, offset + decided.length),
+                decided
+              }),
+            { discard: true }
+          )
+        })
+
+      /** Runs batches for a stream until its queue is empty. */
+      const drain = (streamId: string): Effect.Effect<void> =>
+        Effect.gen(function* () {
+          while (true) {
+            const queue = queues.get(streamId)
+            if (queue === undefined || queue.length === 0) {
+              queues.delete(streamId)
+              return
+            }
+            const batch = queue.splice(0, queue.length)
+            yield* commit(batch, 0).pipe(
+              Effect.catchCause((cause) =>
+                Effect.forEach(batch, (pending) => Deferred.failCause(pending.done, cause), { discard: true })
+              )
+            )
+          }
+        })
 
       const handle = <C, E, S, F, F2 = never>(
         aggregate: Aggregate<C, E, S, F>,
-        target: { readonly streamId: string; readonly tenantId: string; readonly metadata: EventMetadata },
+        target: Target,
         toCommand: (state: S) => Effect.Effect<C, F2>
-      ): Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken> => {
-        const attempt = Effect.gen(function* () {
-          const loaded = yield* loadAggregate(aggregate, target.streamId).pipe(
-            Effect.provideService(EventStore, store)
-          )
-          const command = yield* toCommand(loaded.state)
-          const decided = yield* Effect.fromResult(aggregate.decider.decide(command, loaded.state))
-          if (decided.length === 0)
-            return { state: loaded.state, version: loaded.version, events: [], decided }
-          const appended = yield* store.append({
-            streamId: target.streamId,
-            tenantId: target.tenantId,
-            expectedVersion: loaded.version,
-            events: decided.map(aggregate.encode),
-            metadata: target.metadata
-          })
-          const state = fold(aggregate.decider, decided, loaded.state)
-          if (appended.nextVersion - loaded.snapshotVersion >= aggregate.snapshotEvery) {
-            yield* store.saveSnapshot({
-              streamId: target.streamId,
-              streamVersion: appended.nextVersion,
-              stateVersion: aggregate.stateVersion,
-              state
-            })
+      ): Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken> =>
+        Effect.gen(function* () {
+          const done = yield* Deferred.make<Handled<unknown, unknown>, unknown>()
+          const pending: Pending = {
+            aggregate: aggregate as Pending["aggregate"],
+            target,
+            toCommand: toCommand as Pending["toCommand"],
+            done
           }
-          return { state, version: appended.nextVersion, events: appended.events, decided }
-        })
-        const retried = attempt.pipe(
-          Effect.retry({ times: maxAttempts - 1, while: (error) => isVersionConflict(error) }),
-          Effect.catchIf(isVersionConflict, () =>
-            Effect.fail(new ConcurrencyConflict({ streamId: target.streamId }))
-          )
-        ) as Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken>
-        return withStreamLock(target.streamId, retried)
-      }
+          const queue = queues.get(target.streamId)
+          if (queue === undefined) {
+            queues.set(target.streamId, [pending])
+            // The drain belongs to no single caller: one caller giving up must not strand the rest.
+            yield* Effect.forkDetach(drain(target.streamId))
+          } else {
+            queue.push(pending)
+          }
+          return (yield* Deferred.await(done)) as Handled<E, S>
+        }) as Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken>
 
       return CommandHandler.of({ handle })
     })
   )
 }
-
-const isVersionConflict = (error: unknown): boolean => Predicate.isTagged(error, "VersionConflict")

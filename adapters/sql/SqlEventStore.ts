@@ -37,7 +37,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
         )
         INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata)
         SELECT ${request.streamId}, ${request.expectedVersion}::int + e.ordinality::int, ${request.tenantId},
-               e.value->>'type', (e.value->>'schemaVersion')::int, e.value->'data', ${JSON.stringify(request.metadata)}::jsonb
+               e.value->>'type', (e.value->>'schemaVersion')::int, e.value->'data', coalesce(e.value->'metadata', ${JSON.stringify(request.metadata)}::jsonb)
         FROM stream, jsonb_array_elements(${JSON.stringify(request.events)}::jsonb) WITH ORDINALITY AS e(value, ordinality)
         RETURNING position, transaction_id::text AS transaction_id, stream_version, recorded_at`.pipe(
         Effect.map((rows) => {
@@ -59,7 +59,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
               type: event.type,
               schemaVersion: event.schemaVersion,
               data: event.data,
-              metadata: request.metadata,
+              metadata: event.metadata ?? request.metadata,
               recordedAt
             }
           }

@@ -22,6 +22,8 @@ export interface NewEvent {
   readonly type: string
   readonly schemaVersion: number
   readonly data: JsonObject
+  /** Overrides the request's metadata for this event (commands batched into one append). */
+  readonly metadata?: EventMetadata | undefined
 }
 
 /** An event as the log holds it. `position` is global, gap-tolerant, and the audit id. */
