@@ -1,7 +1,7 @@
 import { Cause, Effect } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { unhandled } from "effect/Types"
-import { CurrentRequestId, requestIdFor } from "./requestId.ts"
+import { assignRequestId } from "./requestId.ts"
 
 /** Error codes for statuses that can arise outside any endpoint's own error schema. */
 const codes: Record<number, { error: string; message: string }> = {
@@ -43,65 +43,59 @@ export interface EnvelopeOptions {
  * unexpected is logged with the request id and answered `500 internal` with nothing
  * else.
  */
-export const envelope = (options: EnvelopeOptions) =>
-  HttpRouter.middleware(
-    (app) =>
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const requestId = requestIdFor(request.headers["x-request-id"])
-        const limit =
-          options.bodyLimits?.find((entry) => request.url.startsWith(entry.pathPrefix))?.maxBytes ??
-          options.maxBodyBytes
+export const envelope = (options: EnvelopeOptions) => {
+  const limitFor = (url: string) =>
+    options.bodyLimits?.find((entry) => url.startsWith(entry.pathPrefix))?.maxBytes ?? options.maxBodyBytes
 
-        const guarded = Effect.gen(function* () {
-          if (hasBody(request.method)) {
-            const declared = request.headers["content-length"]
-            if (declared !== undefined && Number(declared) > limit) {
-              return errorResponse(413, { maxBytes: limit })
-            }
-            // Read (and cache) the body under the limit before any decoder does, so an
-            // oversized chunked body is a 413 here rather than a failure deep inside.
-            const read = yield* Effect.exit(request.arrayBuffer)
-            if (read._tag === "Failure") return errorResponse(413, { maxBytes: limit })
-          }
-          return yield* app
-        }).pipe(Effect.provideService(HttpIncomingMessage.MaxBodySize, limit as never))
+  const failed =
+    (request: HttpServerRequest.HttpServerRequest, requestId: string) => (cause: Cause.Cause<unknown>) => {
+      const failure = Cause.findErrorOption(cause)
+      if (failure._tag === "Some") {
+        const error = failure.value as { _tag?: string; reason?: { _tag?: string } }
+        if (error._tag === "HttpServerError" && error.reason?._tag === "RouteNotFound") {
+          return Effect.succeed(
+            errorResponse(404, { message: `No route for ${request.method} ${request.url.split("?")[0]}` })
+          )
+        }
+        if (error._tag === "HttpServerError" && error.reason?._tag === "RequestParseError") {
+          return Effect.succeed(errorResponse(400))
+        }
+      }
+      return Effect.logError("request failed", { requestId, method: request.method }, cause).pipe(
+        Effect.as(errorResponse(500, { message: "Something went wrong on our side", requestId }))
+      )
+    }
 
-        const response = yield* guarded.pipe(
-          Effect.provideService(CurrentRequestId, requestId),
-          Effect.catchCause((cause) => {
-            const failure = Cause.findErrorOption(cause)
-            if (failure._tag === "Some") {
-              const error = failure.value as { _tag?: string; reason?: { _tag?: string } }
-              if (error._tag === "HttpServerError" && error.reason?._tag === "RouteNotFound") {
-                return Effect.succeed(
-                  errorResponse(404, {
-                    message: `No route for ${request.method} ${request.url.split("?")[0]}`
-                  })
-                )
-              }
-              if (error._tag === "HttpServerError" && error.reason?._tag === "RequestParseError") {
-                return Effect.succeed(errorResponse(400))
-              }
-            }
-            return Effect.logError("request failed", { requestId, method: request.method }, cause).pipe(
-              Effect.as(errorResponse(500, { message: "Something went wrong on our side", requestId }))
-            )
-          })
-        )
+  const finish = (requestId: string) => (response: HttpServerResponse.HttpServerResponse) => {
+    const enveloped = response.status >= 400 && !isJson(response) ? errorResponse(response.status) : response
+    return HttpServerResponse.setHeaders(enveloped, {
+      "x-request-id": requestId,
+      "x-content-type-options": "nosniff",
+      "cache-control": enveloped.headers["cache-control"] ?? "no-store"
+    })
+  }
 
-        const enveloped =
-          response.status >= 400 && !isJson(response) ? errorResponse(response.status) : response
-        return HttpServerResponse.setHeaders(enveloped, {
-          "x-request-id": requestId,
-          "x-content-type-options": "nosniff",
-          "cache-control": enveloped.headers["cache-control"] ?? "no-store"
-        })
-        // It handles every failure; the cast only tells the router's typing so.
-      }) as Effect.Effect<
-        HttpServerResponse.HttpServerResponse,
-        unhandled,
-        HttpServerRequest.HttpServerRequest
-      >,
-    { global: true }
-  )
+  // Runs on every request: kept free of generators and per-request context so it costs
+  // a few microseconds (the request id travels by the request object, see requestId.ts).
+  const middleware = (app: Effect.Effect<HttpServerResponse.HttpServerResponse, unhandled, never>) =>
+    Effect.flatMap(Effect.service(HttpServerRequest.HttpServerRequest), (request) => {
+      const requestId = assignRequestId(request)
+      let guarded = app
+      if (hasBody(request.method)) {
+        const limit = limitFor(request.url)
+        const declared = request.headers["content-length"]
+        if (declared !== undefined && Number(declared) > limit) {
+          return Effect.succeed(finish(requestId)(errorResponse(413, { maxBytes: limit })))
+        }
+        // Read (and cache) the body under the limit before any decoder does, so an
+        // oversized chunked body is a 413 here rather than a failure deep inside.
+        guarded = Effect.flatMap(Effect.exit(request.arrayBuffer), (read) =>
+          read._tag === "Failure" ? Effect.succeed(errorResponse(413, { maxBytes: limit })) : app
+        ).pipe(Effect.provideService(HttpIncomingMessage.MaxBodySize, limit as never))
+      }
+      return guarded.pipe(Effect.catchCause(failed(request, requestId)), Effect.map(finish(requestId)))
+      // It handles every failure; the cast only tells the router's typing so.
+    }) as Effect.Effect<HttpServerResponse.HttpServerResponse, unhandled, HttpServerRequest.HttpServerRequest>
+
+  return HttpRouter.middleware(middleware, { global: true })
+}

@@ -15,6 +15,8 @@ export class AppendSignal extends Context.Service<
     readonly wait: (timeoutMillis: number) => Effect.Effect<void>
     /** True once per burst of local appends since the last call: whether to tell other nodes. */
     readonly takePendingBroadcast: Effect.Effect<boolean>
+    /** Counts the appends this node has heard of; read-model caches compare it to know they are fresh. */
+    readonly generation: () => number
   }
 >()("tenantry/adapters/sql/AppendSignal") {
   static readonly layer = Layer.effect(
@@ -22,7 +24,9 @@ export class AppendSignal extends Context.Service<
     Effect.gen(function* () {
       let next = yield* Deferred.make<void>()
       let pendingBroadcast = false
+      let generation = 0
       const signal = Effect.suspend(() => {
+        generation++
         const current = next
         next = Deferred.makeUnsafe<void>()
         return Deferred.succeed(current, undefined)
@@ -40,7 +44,7 @@ export class AppendSignal extends Context.Service<
       })
       const wait = (timeoutMillis: number) =>
         Effect.suspend(() => Deferred.await(next)).pipe(Effect.timeoutOption(timeoutMillis), Effect.asVoid)
-      return AppendSignal.of({ appended, signal, wait, takePendingBroadcast })
+      return AppendSignal.of({ appended, signal, wait, takePendingBroadcast, generation: () => generation })
     })
   )
 }

@@ -1,14 +1,37 @@
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
-import { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
+import { TenantReadModel, type TenantWithRole } from "../../application/ports/TenantReadModel.ts"
 import type { TenantView } from "../../application/projections/tenantView.ts"
 import type { Role } from "../../domain/shared/roles.ts"
+import { AppendSignal } from "./AppendSignal.ts"
 import { asJson, asNumber } from "./rows.ts"
+
+const cacheLimit = 50_000
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const appends = yield* AppendSignal
 
-  const bySlugForUser = (slug: string, userId: string) =>
+  // Access checks read (slug, user) on every request. Answers are kept until anything is
+  // appended (here, or on another node: NOTIFY, within tens of milliseconds); the
+  // generation is taken before the query, so an answer racing an append is never kept
+  // as fresh.
+  const cache = new Map<string, { readonly generation: number; readonly value: TenantWithRole | undefined }>()
+  const cached = (slug: string, userId: string) =>
+    Effect.suspend(() => {
+      const key = `${slug}\u0000${userId}`
+      const generation = appends.generation()
+      const hit = cache.get(key)
+      if (hit !== undefined && hit.generation === generation) return Effect.succeed(hit.value)
+      return Effect.tap(bySlugForUserUncached(slug, userId), (value) =>
+        Effect.sync(() => {
+          if (cache.size >= cacheLimit) cache.clear()
+          cache.set(key, { generation, value })
+        })
+      )
+    })
+
+  const bySlugForUserUncached = (slug: string, userId: string) =>
     sql<{ view: unknown; role: Role | null }>`
       SELECT t.view, m.role FROM tenants t
       LEFT JOIN tenant_members m ON m.tenant_id = t.tenant_id AND m.user_id = ${userId}
@@ -48,7 +71,7 @@ export const make = Effect.gen(function* () {
       Effect.orDie
     )
 
-  return TenantReadModel.of({ bySlugForUser, bySlug, byId, listForUser, countOwnedBy })
+  return TenantReadModel.of({ bySlugForUser: cached, bySlug, byId, listForUser, countOwnedBy })
 })
 
 export const layer = Layer.effect(TenantReadModel, make)
