@@ -17,9 +17,7 @@ describe("RedisKv failures", () => {
       Effect.gen(function* () {
         const kv = yield* Kv
         return yield* kv.get("x")
-      }).pipe(
-        Effect.provide(RedisKv.layer("redis://:hunter2@127.0.0.1:1"))
-      )
+      }).pipe(Effect.provide(RedisKv.layer("redis://:hunter2@127.0.0.1:1")))
     )
     expect(Exit.isFailure(exit)).toBe(true)
     expect(JSON.stringify(exit)).toContain("KvError")
