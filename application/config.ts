@@ -13,6 +13,8 @@ export interface TenantryConfig {
   readonly plans: Readonly<Record<string, Plan>>
   readonly defaultPlan: string
   readonly masterAdminUserIds: ReadonlySet<string>
+  /** How long an invite may be accepted; 168 (7 days) when unset. */
+  readonly inviteTtlHours?: number | undefined
 }
 
 export class Config extends Context.Service<Config, TenantryConfig>()("tenantry/application/Config") {}

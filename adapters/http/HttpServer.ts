@@ -5,6 +5,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
+import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import { AuthenticationLive, RequestValidationLive, TenantAccessLive } from "./handlers/security.ts"
 import { SystemHandlers } from "./handlers/system.ts"
 import { TenantHandlers } from "./handlers/tenant.ts"
@@ -14,7 +15,7 @@ export const defaultMaxBodyBytes = 1024 * 1024
 
 /** Every route: the API, its OpenAPI document, the docs page, all behind the envelope. */
 export const routes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([TenantsHandlers, TenantHandlers, SystemHandlers]),
+  Layer.provide([TenantsHandlers, TenantHandlers, MembersHandlers, InvitesHandlers, SystemHandlers]),
   Layer.provide([AuthenticationLive, TenantAccessLive, RequestValidationLive]),
   Layer.merge(HttpApiScalar.layer(Api, { path: "/docs" })),
   Layer.merge(envelope({ maxBodyBytes: defaultMaxBodyBytes }))

@@ -11,7 +11,10 @@ import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
+import * as LogMailer from "../mail/LogMailer.ts"
+import * as SmtpMailer from "../mail/SmtpMailer.ts"
 import type * as Database from "../sql/Database.ts"
+import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import type { Settings } from "./settings.ts"
@@ -21,7 +24,8 @@ export const tenantryConfig = (settings: Settings): TenantryConfig => ({
   publicBaseUrl: settings.publicBaseUrl,
   plans: settings.plans,
   defaultPlan: settings.defaultPlan,
-  masterAdminUserIds: settings.masterAdminUserIds
+  masterAdminUserIds: settings.masterAdminUserIds,
+  inviteTtlHours: settings.inviteTtlHours
 })
 
 export const databaseConfig = (settings: Settings): Database.DatabaseConfig =>
@@ -45,6 +49,11 @@ export const sessionsLayer = (settings: Settings) =>
       })
     })
   )
+
+export const mailerLayer = (settings: Settings) =>
+  settings.smtpUrl === undefined
+    ? LogMailer.layer
+    : SmtpMailer.layer({ url: settings.smtpUrl, from: settings.mailFrom })
 
 export const kvLayer = (settings: Settings) =>
   settings.redisUrl === undefined
@@ -76,6 +85,8 @@ export const coreLayer = (
   return Layer.mergeAll(
     CommandHandler.layer,
     SqlTenantReadModel.layer,
+    SqlMembersReadModel.layer,
+    mailerLayer(settings),
     secretBox,
     kvLayer(settings),
     sessionsLayer(settings),

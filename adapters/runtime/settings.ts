@@ -20,6 +20,10 @@ export interface Settings {
   readonly proxyBaseDomain: string
   readonly plans: Readonly<Record<string, Plan>>
   readonly defaultPlan: string
+  /** `smtp://…` or `smtps://…`: invitation mail goes there; unset, it is only logged. */
+  readonly smtpUrl: string | undefined
+  readonly mailFrom: string
+  readonly inviteTtlHours: number
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -60,6 +64,14 @@ const parsePort = (raw: string | undefined): number => {
     : fail(`PORT must be 0-65535, not "${raw}"`)
 }
 
+const parseInviteTtl = (raw: string | undefined): number => {
+  if (raw === undefined || raw.trim() === "") return 168
+  const hours = Number(raw)
+  return Number.isFinite(hours) && hours > 0 && hours <= 8760
+    ? hours
+    : fail(`INVITE_TTL_HOURS must be a number of hours above 0 and at most 8760, not "${raw}"`)
+}
+
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === "" ? undefined : value
 
@@ -89,7 +101,10 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     publicBaseUrl: (nonEmpty(env.PUBLIC_BASE_URL) ?? `http://${host}:${port}`).replace(/\/+$/, ""),
     proxyBaseDomain: nonEmpty(env.PROXY_BASE_DOMAIN) ?? "cachely.localhost",
     plans,
-    defaultPlan
+    defaultPlan,
+    smtpUrl: nonEmpty(env.SMTP_URL),
+    mailFrom: nonEmpty(env.MAIL_FROM) ?? "Tenantry <no-reply@tenantry.localhost>",
+    inviteTtlHours: parseInviteTtl(env.INVITE_TTL_HOURS)
   }
   if (production) {
     const missing = [

@@ -1,13 +1,18 @@
 import { Layer } from "effect"
 import * as Database from "./Database.ts"
 import type { InlineProjection } from "./InlineProjection.ts"
+import { invitesProjection } from "./projections/invites.ts"
 import { membershipsProjection } from "./projections/memberships.ts"
 import { tenantsProjection } from "./projections/tenants.ts"
 import * as SqlEventStore from "./SqlEventStore.ts"
 import * as SqlProjectionCheckpoints from "./SqlProjectionCheckpoints.ts"
 
 /** Every read model kept inline with appends. */
-export const inlineProjections: ReadonlyArray<InlineProjection> = [tenantsProjection, membershipsProjection]
+export const inlineProjections: ReadonlyArray<InlineProjection> = [
+  tenantsProjection,
+  membershipsProjection,
+  invitesProjection
+]
 
 /** The event store, checkpoints and read models over an already-built database layer. */
 export const layerOn = <E, R>(

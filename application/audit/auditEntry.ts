@@ -45,6 +45,19 @@ const summarize = (event: TenantEvent): string => {
       return "API token replaced"
     case "TenantDeleted":
       return `Tenant "${event.slug}" deleted`
+    // Emails are sealed in the log, so membership lines name users by id and invites by number.
+    case "MemberInvited":
+      return `Invite #${event.inviteId} sent (role ${event.role})`
+    case "InviteRefreshed":
+      return `Invite #${event.inviteId} refreshed (role ${event.role})`
+    case "InviteRevoked":
+      return `Invite #${event.inviteId} revoked`
+    case "InviteAccepted":
+      return `${event.userId} joined as ${event.role} (invite #${event.inviteId})`
+    case "MemberRoleChanged":
+      return `${event.userId}'s role changed from ${event.previousRole} to ${event.role}`
+    case "MemberRemoved":
+      return `${event.userId} (${event.role}) removed`
   }
 }
 

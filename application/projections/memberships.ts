@@ -10,6 +10,9 @@ export interface Membership {
 
 export const membershipHandles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
   "TenantCreated",
+  "InviteAccepted",
+  "MemberRoleChanged",
+  "MemberRemoved",
   "TenantDeleted"
 ])
 
@@ -23,6 +26,11 @@ export const membershipChanges = (tenantId: string, event: TenantEvent): Readonl
   switch (event._tag) {
     case "TenantCreated":
       return [{ _tag: "upsert", membership: { tenantId, userId: event.ownerId, role: "owner" } }]
+    case "InviteAccepted":
+    case "MemberRoleChanged":
+      return [{ _tag: "upsert", membership: { tenantId, userId: event.userId, role: event.role } }]
+    case "MemberRemoved":
+      return [{ _tag: "remove", tenantId, userId: event.userId }]
     case "TenantDeleted":
       return [{ _tag: "clear", tenantId }]
     default:

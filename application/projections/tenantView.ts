@@ -57,5 +57,8 @@ export const evolveTenantView = (view: TenantView | null, event: TenantEvent): T
       return { ...view, hasApiToken: true, apiTokenUpdatedAt: event.at, updatedAt: event.at }
     case "TenantDeleted":
       return null
+    // Membership has its own read models (tenant_members, tenant_invites).
+    default:
+      return view
   }
 }

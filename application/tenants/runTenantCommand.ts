@@ -1,14 +1,29 @@
 import { Effect } from "effect"
-import { type TenantCommand, type TenantState, tenantStream } from "../../domain/tenant/index.ts"
-import { CommandHandler } from "../handleCommand.ts"
+import {
+  type MembershipCommand,
+  type MembershipError,
+  type TenantAlreadyExists,
+  type TenantCommand,
+  type TenantEvent,
+  type TenantNotFound,
+  type TenantState,
+  tenantStream
+} from "../../domain/tenant/index.ts"
+import { CommandHandler, type ConcurrencyConflict, type Handled } from "../handleCommand.ts"
+import type { UniqueKeyTaken } from "../ports/EventStore.ts"
 import { metadataOf, type RequestContext } from "./context.ts"
 import { tenantAggregate } from "./tenantAggregate.ts"
 
+/** What a command can be refused with: membership rules only bind membership commands. */
+export type RefusalOf<C extends TenantCommand> = C extends MembershipCommand
+  ? TenantNotFound | MembershipError
+  : TenantNotFound | TenantAlreadyExists
+
 /** Runs a command against one tenant's stream with the caller as the events' actor. */
-export const runTenantCommand = <F = never>(
+export const runTenantCommand = <C extends TenantCommand, F = never>(
   context: RequestContext,
   tenantId: string,
-  toCommand: (state: TenantState) => Effect.Effect<TenantCommand, F>
+  toCommand: (state: TenantState) => Effect.Effect<C, F>
 ) =>
   Effect.gen(function* () {
     const handler = yield* CommandHandler
@@ -17,4 +32,9 @@ export const runTenantCommand = <F = never>(
       { streamId: tenantStream(tenantId), tenantId, metadata: metadataOf(context) },
       toCommand
     )
-  })
+    // The decider refuses each command only with its own rules' failures (decide.ts).
+  }) as Effect.Effect<
+    Handled<TenantEvent, TenantState>,
+    RefusalOf<C> | F | ConcurrencyConflict | UniqueKeyTaken,
+    CommandHandler
+  >

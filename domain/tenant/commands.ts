@@ -1,9 +1,10 @@
 import { Schema } from "effect"
 import { Hostname } from "../shared/hostname.ts"
 import { Instant, TenantId, UserId } from "../shared/ids.ts"
+import { Role } from "../shared/roles.ts"
 import { ApiConfig } from "./apiConfig.ts"
 import { CmsConfig } from "./cms.ts"
-import { CacheTarget, CacheTTL, TenantConfigChanges } from "./events.ts"
+import { CacheTarget, CacheTTL, InviteId, TenantConfigChanges } from "./events.ts"
 import { Slug } from "./slug.ts"
 
 /** Imperatives against one tenant. `at` is the decision's instant, supplied by the caller. */
@@ -34,12 +35,65 @@ export const SaveApiToken = Schema.TaggedStruct("SaveApiToken", { sealedToken: S
 
 export const DeleteTenant = Schema.TaggedStruct("DeleteTenant", { at: Instant })
 
+/** Who issues a membership command; master admins act as owners of every tenant. */
+export const CommandActor = Schema.Struct({ userId: UserId, masterAdmin: Schema.Boolean })
+export type CommandActor = typeof CommandActor.Type
+
+/** Invites `email` (sealed, fingerprinted), or refreshes the pending invite for it. */
+export const InviteMember = Schema.TaggedStruct("InviteMember", {
+  actor: CommandActor,
+  sealedEmail: Schema.String,
+  emailFingerprint: Schema.String,
+  role: Role,
+  tokenHash: Schema.String,
+  expiresAt: Instant,
+  at: Instant
+})
+
+export const RevokeInvite = Schema.TaggedStruct("RevokeInvite", {
+  actor: CommandActor,
+  inviteId: InviteId,
+  at: Instant
+})
+
+/** The actor takes up an invite; `emailFingerprint` is their session's email, when it has one. */
+export const AcceptInvite = Schema.TaggedStruct("AcceptInvite", {
+  actor: CommandActor,
+  inviteId: InviteId,
+  tokenHash: Schema.String,
+  emailFingerprint: Schema.NullOr(Schema.String),
+  at: Instant
+})
+
+export const ChangeMemberRole = Schema.TaggedStruct("ChangeMemberRole", {
+  actor: CommandActor,
+  userId: UserId,
+  role: Role,
+  at: Instant
+})
+
+export const RemoveMember = Schema.TaggedStruct("RemoveMember", {
+  actor: CommandActor,
+  userId: UserId,
+  at: Instant
+})
+
 export const TenantCommand = Schema.Union([
   CreateTenant,
   UpdateTenantConfig,
   BumpCacheVersions,
   SaveApiConfig,
   SaveApiToken,
-  DeleteTenant
+  DeleteTenant,
+  InviteMember,
+  RevokeInvite,
+  AcceptInvite,
+  ChangeMemberRole,
+  RemoveMember
 ])
 export type TenantCommand = typeof TenantCommand.Type
+
+export type MembershipCommand = Extract<
+  TenantCommand,
+  { _tag: "InviteMember" | "RevokeInvite" | "AcceptInvite" | "ChangeMemberRole" | "RemoveMember" }
+>

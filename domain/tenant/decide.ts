@@ -12,6 +12,7 @@ import type {
 } from "./commands.ts"
 import { TenantAlreadyExists, type TenantError, TenantNotFound } from "./errors.ts"
 import type { CacheTarget, CacheVersions, TenantEvent } from "./events.ts"
+import { acceptInvite, changeMemberRole, inviteMember, removeMember, revokeInvite } from "./members.ts"
 import type { ActiveTenant, TenantState } from "./state.ts"
 
 type Decision = Result.Result<ReadonlyArray<TenantEvent>, TenantError>
@@ -77,6 +78,16 @@ export const decide = (command: TenantCommand, state: TenantState): Decision => 
       return saveApiToken(command, state)
     case "DeleteTenant":
       return deleteTenant(command, state)
+    case "InviteMember":
+      return Result.flatMap(active(state), (tenant) => inviteMember(command, tenant))
+    case "RevokeInvite":
+      return Result.flatMap(active(state), (tenant) => revokeInvite(command, tenant))
+    case "AcceptInvite":
+      return Result.flatMap(active(state), (tenant) => acceptInvite(command, tenant))
+    case "ChangeMemberRole":
+      return Result.flatMap(active(state), (tenant) => changeMemberRole(command, tenant))
+    case "RemoveMember":
+      return Result.flatMap(active(state), (tenant) => removeMember(command, tenant))
     default:
       return absurd(command)
   }

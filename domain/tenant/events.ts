@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { Hostname } from "../shared/hostname.ts"
 import { Instant, TenantId, UserId } from "../shared/ids.ts"
+import { Role } from "../shared/roles.ts"
 import { ApiConfig } from "./apiConfig.ts"
 import { CmsConfig } from "./cms.ts"
 import { Slug } from "./slug.ts"
@@ -59,13 +60,66 @@ export const ApiTokenSaved = Schema.TaggedStruct("ApiTokenSaved", { sealedToken:
 
 export const TenantDeleted = Schema.TaggedStruct("TenantDeleted", { slug: Slug, at: Instant })
 
+/** Invite ids count up per tenant, from 1. */
+export const InviteId = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1)))
+
+/**
+ * Membership. Emails are sealed under the tenant's data key (`sealedEmail`) and compared
+ * by a keyed fingerprint, so deleting the tenant shreds them; the invite token is kept
+ * only as its SHA-256 hash. The acting user is in each event's metadata.
+ */
+export const MemberInvited = Schema.TaggedStruct("MemberInvited", {
+  inviteId: InviteId,
+  sealedEmail: Schema.String,
+  emailFingerprint: Schema.String,
+  role: Role,
+  tokenHash: Schema.String,
+  expiresAt: Instant,
+  invitedBy: UserId,
+  at: Instant
+})
+
+/** The same pending invite, sent again: a new token and expiry (and possibly another role). */
+export const InviteRefreshed = Schema.TaggedStruct("InviteRefreshed", {
+  inviteId: InviteId,
+  role: Role,
+  tokenHash: Schema.String,
+  expiresAt: Instant,
+  invitedBy: UserId,
+  at: Instant
+})
+
+export const InviteRevoked = Schema.TaggedStruct("InviteRevoked", { inviteId: InviteId, at: Instant })
+
+export const InviteAccepted = Schema.TaggedStruct("InviteAccepted", {
+  inviteId: InviteId,
+  userId: UserId,
+  role: Role,
+  at: Instant
+})
+
+export const MemberRoleChanged = Schema.TaggedStruct("MemberRoleChanged", {
+  userId: UserId,
+  previousRole: Role,
+  role: Role,
+  at: Instant
+})
+
+export const MemberRemoved = Schema.TaggedStruct("MemberRemoved", { userId: UserId, role: Role, at: Instant })
+
 export const TenantEvent = Schema.Union([
   TenantCreated,
   TenantConfigUpdated,
   CacheVersionsBumped,
   ApiConfigSaved,
   ApiTokenSaved,
-  TenantDeleted
+  TenantDeleted,
+  MemberInvited,
+  InviteRefreshed,
+  InviteRevoked,
+  InviteAccepted,
+  MemberRoleChanged,
+  MemberRemoved
 ])
 export type TenantEvent = typeof TenantEvent.Type
 export type TenantEventType = TenantEvent["_tag"]
@@ -77,10 +131,18 @@ export const schemaVersions: Record<TenantEventType, number> = {
   CacheVersionsBumped: 1,
   ApiConfigSaved: 1,
   ApiTokenSaved: 1,
-  TenantDeleted: 1
+  TenantDeleted: 1,
+  MemberInvited: 1,
+  InviteRefreshed: 1,
+  InviteRevoked: 1,
+  InviteAccepted: 1,
+  MemberRoleChanged: 1,
+  MemberRemoved: 1
 }
 
 /** Event fields that hold sealed secrets: never shown in audit output. */
 export const sealedFields: Partial<Record<TenantEventType, ReadonlyArray<string>>> = {
-  ApiTokenSaved: ["sealedToken"]
+  ApiTokenSaved: ["sealedToken"],
+  MemberInvited: ["sealedEmail", "emailFingerprint", "tokenHash"],
+  InviteRefreshed: ["tokenHash"]
 }

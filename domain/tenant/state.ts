@@ -1,10 +1,10 @@
 import { Schema } from "effect"
 import { Hostname } from "../shared/hostname.ts"
-import { Instant, TenantId, UserId } from "../shared/ids.ts"
-import { Role } from "../shared/roles.ts"
+import { Instant, TenantId } from "../shared/ids.ts"
 import { ApiConfig } from "./apiConfig.ts"
 import { CmsConfig } from "./cms.ts"
 import { CacheTTL, CacheVersions, type TenantEvent } from "./events.ts"
+import { evolveMembership, initialMembership, MembershipFields } from "./membership.ts"
 import { Slug } from "./slug.ts"
 
 export const ActiveTenant = Schema.Struct({
@@ -18,7 +18,7 @@ export const ActiveTenant = Schema.Struct({
   versions: CacheVersions,
   apiConfig: Schema.NullOr(ApiConfig),
   apiToken: Schema.NullOr(Schema.Struct({ sealedToken: Schema.String, updatedAt: Instant })),
-  members: Schema.Record(UserId, Role),
+  ...MembershipFields,
   createdAt: Instant,
   updatedAt: Instant
 })
@@ -33,7 +33,7 @@ export const TenantState = Schema.Union([
 export type TenantState = typeof TenantState.Type
 
 /** Bumped whenever TenantState's shape changes, so older snapshots are ignored, not misread. */
-export const tenantStateVersion = 1
+export const tenantStateVersion = 2
 
 export const initialState: TenantState = { status: "absent" }
 
@@ -53,7 +53,7 @@ export const evolve = (state: TenantState, event: TenantEvent): TenantState => {
       versions: initialVersions,
       apiConfig: null,
       apiToken: null,
-      members: { [event.ownerId]: "owner" },
+      ...initialMembership(event.ownerId),
       createdAt: event.at,
       updatedAt: event.at
     }
@@ -74,5 +74,12 @@ export const evolve = (state: TenantState, event: TenantEvent): TenantState => {
       }
     case "TenantDeleted":
       return { status: "deleted", tenantId: state.tenantId, slug: state.slug, deletedAt: event.at }
+    case "MemberInvited":
+    case "InviteRefreshed":
+    case "InviteRevoked":
+    case "InviteAccepted":
+    case "MemberRoleChanged":
+    case "MemberRemoved":
+      return evolveMembership(state, event)
   }
 }

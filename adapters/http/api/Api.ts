@@ -1,5 +1,6 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { ValidationFailed } from "./errors.ts"
+import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
 
@@ -15,6 +16,8 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
 export class Api extends HttpApi.make("tenantry")
   .add(TenantsGroup)
   .add(TenantGroup)
+  .add(MembersGroup)
+  .add(InvitesGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })

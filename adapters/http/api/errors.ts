@@ -64,3 +64,17 @@ export class ValidationFailed extends Schema.Error<ValidationFailed>("Validation
 ) {}
 
 export const tenantErrors = [NotFound, Forbidden, InsufficientRole] as const
+
+export class AlreadyExists extends Schema.Error<AlreadyExists>("AlreadyExists")(
+  { _tag: Schema.tagDefaultOmit("AlreadyExists"), ...envelope("already_exists") },
+  { httpApiStatus: 409, description: "It exists already (e.g. the person is already a member)" }
+) {}
+
+export class Gone extends Schema.Error<Gone>("Gone")(
+  {
+    _tag: Schema.tagDefaultOmit("Gone"),
+    ...envelope("gone"),
+    reason: Schema.Literals(["expired", "revoked", "used"])
+  },
+  { httpApiStatus: 410, description: "The invite can no longer be used: it expired, was revoked or was used" }
+) {}

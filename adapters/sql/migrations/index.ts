@@ -3,6 +3,7 @@ import { Migrator } from "effect/sql"
 import eventStore from "./0001_event_store.ts"
 import readModels from "./0002_read_models.ts"
 import tenantKeys from "./0003_tenant_keys.ts"
+import tenantInvites from "./0004_tenant_invites.ts"
 
 /**
  * Every schema change, in order. Applied at start; each runs once, in a transaction,
@@ -11,7 +12,8 @@ import tenantKeys from "./0003_tenant_keys.ts"
 export const migrations = {
   "0001_event_store": eventStore,
   "0002_read_models": readModels,
-  "0003_tenant_keys": tenantKeys
+  "0003_tenant_keys": tenantKeys,
+  "0004_tenant_invites": tenantInvites
 }
 
 export const migrate = Migrator.make({})({
