@@ -1,5 +1,5 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
 import { databaseConfig } from "../../adapters/runtime/appLayer.ts"
@@ -9,6 +9,9 @@ import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
 import { EventStore, startOfLog } from "../../application/ports/EventStore.ts"
 import { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
+
+/** A refusal the user can act on: printed as one line, exit code 1. */
+class CliError extends Schema.TaggedError<CliError>()("CliError", { message: Schema.String }) {}
 
 // Composition root of the admin CLI: each command wires only what it needs.
 const settings = settingsFromEnv(process.env)
@@ -24,11 +27,10 @@ const token = Command.make(
   },
   Effect.fn(function* ({ user, email, ttl }) {
     if (settings.authPublicKey !== undefined || settings.authJwksUrl !== undefined) {
-      return yield* Effect.fail(
-        new Error(
+      return yield* new CliError({
+        message:
           "Sessions are verified with AUTH_JWT_PUBLIC_KEY/AUTH_JWKS_URL: mint tokens with your identity provider"
-        )
-      )
+      })
     }
     const keys = yield* loadOrCreateDevKeys(settings.dataDir)
     const jwt = yield* mintDevToken({
@@ -63,7 +65,7 @@ const replay = Command.make(
     const async = asyncProjections.filter((name) => projection === "all" || name === projection)
     if (inline.length === 0 && async.length === 0) {
       const known = [...SqlStorage.inlineProjections.map((p) => p.name), ...asyncProjections].join(", ")
-      return yield* Effect.fail(new Error(`Unknown projection "${projection}" (known: ${known}, all)`))
+      return yield* new CliError({ message: `Unknown projection "${projection}" (known: ${known}, all)` })
     }
     yield* Effect.gen(function* () {
       for (const p of inline) {
@@ -99,6 +101,12 @@ Command.make("tenantry").pipe(
   Command.withDescription("Tenantry admin CLI"),
   Command.withSubcommands([token, migrate, replay, projections]),
   Command.run({ version: "0.1.0" }),
+  Effect.catchTag("CliError", (error) =>
+    Effect.sync(() => {
+      console.error(`tenantry: ${error.message}`)
+      process.exitCode = 1
+    })
+  ),
   Effect.provide(Layer.mergeAll(NodeServices.layer)),
   NodeRuntime.runMain
 )
