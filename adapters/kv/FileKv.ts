@@ -1,77 +1,107 @@
-import { randomBytes } from "node:crypto"
+import { createHash, randomBytes } from "node:crypto"
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { Kv, KvError } from "../../application/ports/Kv.ts"
 
 /**
- * The edge KV as files, one per key, for development and single-node use. Any key maps
- * to a file name inside the directory (percent-encoding, with `.` encoded too, so no
- * key can name `..` or a path); writes land whole via write-to-temp, fsync, rename.
+ * The edge KV as files, one per key, for development and single-node use.
+ *
+ * A key's file name is its percent-encoding with `.`, `*` and upper-case letters encoded
+ * too: the result is one path segment (never `.`, `..`, or a `/` or `\`), never starts
+ * with `.` (so it cannot meet our temp files), and stays distinct on case-insensitive or
+ * normalising file systems (macOS, Windows). Lower-case keys such as `proxy:acme` read
+ * as themselves. A key that cannot be spelled that way (empty, a lone UTF-16 surrogate,
+ * or longer than a file name may be) is named by its SHA-256 behind `@`, a character
+ * the encoding never emits, so the two namings cannot meet.
  */
-export const fileNameFor = (key: string): string =>
-  encodeURIComponent(key).replace(/\./g, "%2E").replace(/\*/g, "%2A")
+const maxEncodedLength = 200 // NAME_MAX is 255 bytes on common file systems; keep a margin
+const hashedPrefix = "@"
+const temporaryPrefix = ".tmp-"
+
+const percentEncode = (char: string) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`
+
+export const fileNameFor = (key: string): string => {
+  if (key !== "" && key.isWellFormed()) {
+    // Existing escapes are matched first and kept, so their hex digits are not escaped again.
+    const encoded = encodeURIComponent(key).replace(/%[0-9A-F]{2}|[.*A-Z]/g, (match) =>
+      match.length === 3 ? match : percentEncode(match)
+    )
+    if (encoded.length <= maxEncodedLength) return encoded
+  }
+  // UTF-16 bytes, not UTF-8: UTF-8 would turn every lone surrogate into the same U+FFFD.
+  return hashedPrefix + createHash("sha256").update(key, "utf16le").digest("hex")
+}
+
+const errno = (cause: unknown) => (cause as NodeJS.ErrnoException | undefined)?.code
 
 const kvError = (operation: string) => (cause: unknown) =>
   new KvError({ operation, message: cause instanceof Error ? cause.message : String(cause) })
 
-export const make = (directory: string) =>
-  Effect.gen(function* () {
-    yield* Effect.tryPromise({
-      try: () => mkdir(directory, { recursive: true, mode: 0o700 }),
-      catch: kvError("open")
-    })
+/** fsyncs the directory so a rename survives a power loss, where the file system allows it. */
+const syncDirectory = async (directory: string) => {
+  const handle = await open(directory, "r").catch(() => undefined)
+  if (handle === undefined) return
+  try {
+    await handle.sync()
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is visible either way.
+  } finally {
+    await handle.close()
+  }
+}
 
-    const path = (key: string) => {
-      const name = fileNameFor(key)
-      // File systems cap a name at 255 bytes; longer keys are refused rather than truncated into a clash.
-      return name.length > 240 ? undefined : join(directory, name)
+/** Readers see the old value or the new one, never part of one: rename replaces a file in one step. */
+const writeAtomically = async (directory: string, file: string, value: string) => {
+  const temporary = join(directory, temporaryPrefix + randomBytes(12).toString("hex"))
+  try {
+    const handle = await open(temporary, "wx", 0o600)
+    try {
+      await handle.writeFile(value, "utf8")
+      await handle.sync()
+    } finally {
+      await handle.close()
     }
-    const tooLong = (operation: string) =>
-      Effect.fail(new KvError({ operation, message: "key too long for the file KV" }))
+    await rename(temporary, file)
+  } catch (error) {
+    await rm(temporary, { force: true })
+    throw error
+  }
+  await syncDirectory(directory)
+}
 
-    const get = (key: string) => {
-      const file = path(key)
-      if (file === undefined) return tooLong("get")
-      return Effect.tryPromise({
-        try: async () => {
-          try {
-            return await readFile(file, "utf8")
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
-            throw error
-          }
-        },
-        catch: kvError("get")
-      })
-    }
+const readIfPresent = async (file: string) => {
+  try {
+    return await readFile(file, "utf8")
+  } catch (error) {
+    if (errno(error) === "ENOENT") return undefined
+    throw error
+  }
+}
 
-    const set = (key: string, value: string) => {
-      const file = path(key)
-      if (file === undefined) return tooLong("set")
-      return Effect.tryPromise({
-        try: async () => {
-          const temporary = join(directory, `.tmp-${randomBytes(8).toString("hex")}`)
-          const handle = await open(temporary, "w", 0o600)
-          try {
-            await handle.writeFile(value, "utf8")
-            await handle.sync()
-          } finally {
-            await handle.close()
-          }
-          await rename(temporary, file)
-        },
-        catch: kvError("set")
-      })
-    }
+export const make = Effect.fn("FileKv.make")(function* (directory: string) {
+  yield* Effect.tryPromise({
+    try: () => mkdir(directory, { recursive: true, mode: 0o700 }),
+    catch: kvError("open")
+  })
+  const pathOf = (key: string) => join(directory, fileNameFor(key))
 
-    const remove = (key: string) => {
-      const file = path(key)
-      if (file === undefined) return tooLong("delete")
-      return Effect.tryPromise({ try: () => rm(file, { force: true }), catch: kvError("delete") })
-    }
-
-    return Kv.of({ get, set, delete: remove })
+  const get = Effect.fn("FileKv.get")(function* (key: string) {
+    return yield* Effect.tryPromise({ try: () => readIfPresent(pathOf(key)), catch: kvError("get") })
   })
 
-export const layer = (directory: string) => Layer.effect(Kv, make(directory))
+  const set = Effect.fn("FileKv.set")(function* (key: string, value: string) {
+    yield* Effect.tryPromise({
+      try: () => writeAtomically(directory, pathOf(key), value),
+      catch: kvError("set")
+    })
+  })
+
+  const remove = Effect.fn("FileKv.delete")(function* (key: string) {
+    yield* Effect.tryPromise({ try: () => rm(pathOf(key), { force: true }), catch: kvError("delete") })
+  })
+
+  return Kv.of({ get, set, delete: remove })
+})
+
+export const layer = (directory: string): Layer.Layer<Kv, KvError> => Layer.effect(Kv, make(directory))
