@@ -58,7 +58,10 @@ const toSession = (
 ): Session | string => {
   if (typeof payload.sub !== "string" || payload.sub.length === 0) return "missing sub claim"
   // The user id is stored in events (jsonb refuses NUL) and echoed in audit output.
-  if (payload.sub.length > 255 || hasControlCharacter(payload.sub)) return "malformed sub claim"
+  // Stored in events as JSON: PostgreSQL refuses NUL and unpaired surrogates there.
+  if (payload.sub.length > 255 || hasControlCharacter(payload.sub) || !payload.sub.isWellFormed()) {
+    return "malformed sub claim"
+  }
   if (typeof payload.exp !== "number") return "missing exp claim"
   if (authorizedParties !== undefined && payload.azp !== undefined) {
     if (typeof payload.azp !== "string" || !authorizedParties.includes(payload.azp)) {
@@ -67,7 +70,10 @@ const toSession = (
   }
   return {
     userId: payload.sub,
-    email: typeof payload.email === "string" ? payload.email : undefined,
+    email:
+      typeof payload.email === "string" && payload.email.isWellFormed() && !hasControlCharacter(payload.email)
+        ? payload.email
+        : undefined,
     expiresAt: payload.exp
   }
 }

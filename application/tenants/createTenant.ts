@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Semaphore } from "effect"
 import { TenantId, type UserId } from "../../domain/shared/ids.ts"
 import type { CmsConfig, Slug } from "../../domain/tenant/index.ts"
 import { Config, edgeKey, proxyBase } from "../config.ts"
@@ -17,12 +17,35 @@ export interface CreateTenantInput {
 
 export const defaultCacheTTL = 300
 
+// One owner's creates run one at a time on this node, so the plan check and the append
+// cannot interleave with another create of theirs. Across nodes the check can still
+// race (documented in docs/architecture.md); slugs, by contrast, are exact everywhere.
+const ownerLocks = new Map<string, { readonly lock: Semaphore.Semaphore; users: number }>()
+
+const oneAtATimePerOwner = <A, E, R>(ownerId: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const entry = ownerLocks.get(ownerId) ?? { lock: Semaphore.makeUnsafe(1), users: 0 }
+      entry.users++
+      ownerLocks.set(ownerId, entry)
+      return entry
+    }),
+    (entry) => entry.lock.withPermit(effect),
+    (entry) =>
+      Effect.sync(() => {
+        if (--entry.users === 0) ownerLocks.delete(ownerId)
+      })
+  )
+
 /**
  * Creates a tenant owned by the caller. The plan check reads the read model; the slug
  * is settled by the unique index in the append's own transaction, so two racing
  * creates of one slug cannot both win.
  */
-export const createTenant = Effect.fn("createTenant")(function* (
+export const createTenant = (context: RequestContext, input: CreateTenantInput) =>
+  oneAtATimePerOwner(context.actor.id, createTenantNow(context, input))
+
+const createTenantNow = Effect.fn("createTenant")(function* (
   context: RequestContext,
   input: CreateTenantInput
 ) {

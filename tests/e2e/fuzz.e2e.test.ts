@@ -28,6 +28,13 @@ const validBodies: Record<string, ReadonlyArray<Record<string, unknown>>> = {
   ]
 }
 
+/** `[[[…]]]` nested `depth` deep: parsers and decoders must not recurse into a 500. */
+const deeplyNested = (depth: number): unknown => {
+  let value: unknown = "x"
+  for (let i = 0; i < depth; i++) value = [value]
+  return value
+}
+
 const nasty = fc.oneof(
   fc.constant(null),
   fc.constant(""),
@@ -38,8 +45,17 @@ const nasty = fc.oneof(
   fc.constant(true),
   fc.constant([]),
   fc.constant({}),
+  fc.constant("A".repeat(200_000)),
+  fc.constant(deeplyNested(500)),
+  fc.constant({ __proto__: null, constructor: "x" }),
+  fc.constant("https://api.example.com"),
+  fc.constant("www.example.com"),
   fc.string(),
-  fc.integer()
+  fc.string({ unit: "binary" }),
+  fc.string({ unit: "grapheme" }),
+  fc.integer(),
+  fc.double(),
+  fc.jsonValue()
 )
 
 /** A valid body with one thing wrong: a field dropped, retyped, or one added. */
@@ -58,8 +74,13 @@ const mutant = (bodies: ReadonlyArray<Record<string, unknown>>) =>
 
 const anyBody = (bodies: ReadonlyArray<Record<string, unknown>>) =>
   fc.oneof(
+    fc.json(),
     fc.jsonValue().map((value) => JSON.stringify(value)),
-    mutant(bodies).map((body) => JSON.stringify(body))
+    mutant(bodies).map((body) => JSON.stringify(body)),
+    // two things wrong at once
+    mutant(bodies)
+      .chain((body) => mutant([body]))
+      .map((body) => JSON.stringify(body))
   )
 
 for (const target of databaseTargets) {
@@ -124,13 +145,17 @@ for (const target of databaseTargets) {
             }
           }),
           {
-            numRuns: 35,
+            numRuns: 40,
             // Field names that are Object.prototype members once broke error reporting (500).
             examples: [
               ['{"valueOf":[]}'],
               ['{"__proto__":{"x":1}}'],
               ['{"constructor":1}'],
-              ['{"toString":null}']
+              ['{"toString":null}'],
+              [`{"type":${"[".repeat(100_000)}${"]".repeat(100_000)}}`],
+              [`{"token":${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}}`],
+              ['{"cacheTTL":1e999}'],
+              ['{"slug":"\\ud800"}']
             ]
           }
         )

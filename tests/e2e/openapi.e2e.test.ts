@@ -39,6 +39,31 @@ describe("OpenAPI document and docs page", () => {
     for (const { method, path } of routes) {
       expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined()
     }
+    // the seed's tenant lifecycle, path for path
+    const lifecycle: ReadonlyArray<[string, string]> = [
+      ["get", "/api/tenants"],
+      ["post", "/api/tenants"],
+      ["get", "/api/tenants/slug-availability"],
+      ["get", "/api/tenants/{slug}"],
+      ["put", "/api/tenants/{slug}"],
+      ["delete", "/api/tenants/{slug}"],
+      ["post", "/api/tenants/{slug}/refresh-cache"],
+      ["post", "/api/tenants/{slug}/edge-config"],
+      ["get", "/api/tenants/{slug}/audit-events"],
+      ["put", "/api/tenants/{slug}/api-config"],
+      ["put", "/api/tenants/{slug}/api-token"]
+    ]
+    for (const [method, path] of lifecycle) {
+      expect(routes, `${method} ${path} in the API definition`).toContainEqual({ method, path })
+      expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined()
+    }
+    // and nothing in the document that the definition does not declare
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((key) => ["get", "put", "post", "delete", "patch", "head", "options"].includes(key))
+        .map((method) => ({ method, path }))
+    )
+    expect(documented).toHaveLength(routes.length)
     expect(Object.keys(document.paths["/api/tenants"]!.post!.responses)).toEqual(
       expect.arrayContaining(["201", "400", "401", "403", "409"])
     )

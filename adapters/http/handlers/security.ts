@@ -6,6 +6,7 @@ import type { Config } from "../../../application/config.ts"
 import { formatIssues } from "../../../application/formatIssues.ts"
 import { Sessions } from "../../../application/ports/Sessions.ts"
 import type { TenantReadModel } from "../../../application/ports/TenantReadModel.ts"
+import { slugProblem } from "../../../domain/tenant/slug.ts"
 import { RequestValidation } from "../api/Api.ts"
 import { Forbidden, InsufficientRole, NotFound, Unauthorized, ValidationFailed } from "../api/errors.ts"
 import { Authentication, CurrentTenant, CurrentUser, RequiredRole, TenantAccess } from "../api/security.ts"
@@ -49,6 +50,9 @@ export const TenantAccessLive = Layer.effect(
         const user = yield* CurrentUser
         const route = yield* HttpRouter.RouteContext
         const slug = route.params.slug ?? ""
+        // A malformed slug names no tenant: answer without asking the database (which
+        // would refuse bytes such as NUL with an error, not an empty result).
+        if (slugProblem(slug) === "format") return yield* new NotFound({ message: `No tenant "${slug}"` })
         const access = yield* authorizeTenant(user.userId, slug, required).pipe(
           Effect.provideContext(context),
           Effect.catchTags({
