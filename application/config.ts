@@ -15,6 +15,13 @@ export interface TenantryConfig {
   readonly masterAdminUserIds: ReadonlySet<string>
   /** How long an invite may be accepted; 168 (7 days) when unset. */
   readonly inviteTtlHours?: number | undefined
+  /** Per-node token buckets of the public webhook receivers; defaults when unset. */
+  readonly webhookRateLimits?:
+    | {
+        readonly perWebhook: { readonly burst: number; readonly perSecond: number }
+        readonly perClient: { readonly burst: number; readonly perSecond: number }
+      }
+    | undefined
 }
 
 export class Config extends Context.Service<Config, TenantryConfig>()("tenantry/application/Config") {}

@@ -8,6 +8,7 @@ declare module "autocannon" {
     method?: string
     headers?: Record<string, string>
     body?: string
+    requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>
   }
   interface Histogram {
     average: number
@@ -22,7 +23,11 @@ declare module "autocannon" {
     timeouts: number
     non2xx: number
     "2xx": number
+    "4xx": number
     "5xx": number
+  }
+  namespace autocannon {
+    export type { Result }
   }
   function autocannon(options: Options): Promise<Result>
   export default autocannon

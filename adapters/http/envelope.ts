@@ -32,8 +32,11 @@ const hasBody = (method: string) =>
 export interface EnvelopeOptions {
   /** The largest body any route accepts. */
   readonly maxBodyBytes: number
-  /** Smaller limits for path prefixes (e.g. public webhook receivers). */
-  readonly bodyLimits?: ReadonlyArray<{ readonly pathPrefix: string; readonly maxBytes: number }>
+  /** Smaller limits for path prefixes or patterns (e.g. public webhook receivers). */
+  readonly bodyLimits?: ReadonlyArray<
+    | { readonly pathPrefix: string; readonly maxBytes: number }
+    | { readonly pathPattern: RegExp; readonly maxBytes: number }
+  >
 }
 
 /**
@@ -44,8 +47,14 @@ export interface EnvelopeOptions {
  * else.
  */
 export const envelope = (options: EnvelopeOptions) => {
-  const limitFor = (url: string) =>
-    options.bodyLimits?.find((entry) => url.startsWith(entry.pathPrefix))?.maxBytes ?? options.maxBodyBytes
+  const limitFor = (url: string) => {
+    if (options.bodyLimits === undefined) return options.maxBodyBytes
+    const path = url.split("?")[0]!
+    const entry = options.bodyLimits.find((limit) =>
+      "pathPrefix" in limit ? path.startsWith(limit.pathPrefix) : limit.pathPattern.test(path)
+    )
+    return entry?.maxBytes ?? options.maxBodyBytes
+  }
 
   const failed =
     (request: HttpServerRequest.HttpServerRequest, requestId: string) => (cause: Cause.Cause<unknown>) => {
@@ -53,8 +62,14 @@ export const envelope = (options: EnvelopeOptions) => {
       if (failure._tag === "Some") {
         const error = failure.value as { _tag?: string; reason?: { _tag?: string } }
         if (error._tag === "HttpServerError" && error.reason?._tag === "RouteNotFound") {
+          const path = request.url.split("?")[0]!
+          // Receiver URLs carry secrets: never echo them, and answer as for any bad secret.
           return Effect.succeed(
-            errorResponse(404, { message: `No route for ${request.method} ${request.url.split("?")[0]}` })
+            errorResponse(404, {
+              message: path.startsWith("/api/webhooks/")
+                ? "No such webhook"
+                : `No route for ${request.method} ${path}`
+            })
           )
         }
         if (error._tag === "HttpServerError" && error.reason?._tag === "RequestParseError") {

@@ -4,11 +4,13 @@ import { Config, type TenantryConfig } from "../../application/config.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { Ids } from "../../application/ports/Ids.ts"
+import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
+import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
@@ -17,6 +19,7 @@ import type * as Database from "../sql/Database.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
+import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -25,7 +28,8 @@ export const tenantryConfig = (settings: Settings): TenantryConfig => ({
   plans: settings.plans,
   defaultPlan: settings.defaultPlan,
   masterAdminUserIds: settings.masterAdminUserIds,
-  inviteTtlHours: settings.inviteTtlHours
+  inviteTtlHours: settings.inviteTtlHours,
+  webhookRateLimits: settings.webhookRateLimits
 })
 
 export const databaseConfig = (settings: Settings): Database.DatabaseConfig =>
@@ -84,8 +88,11 @@ export const coreLayer = (
   )
   return Layer.mergeAll(
     CommandHandler.layer,
+    ProjectionWaits.layer,
     SqlTenantReadModel.layer,
     SqlMembersReadModel.layer,
+    SqlWebhookStore.layer,
+    WebhookSecrets.layer,
     mailerLayer(settings),
     secretBox,
     kvLayer(settings),

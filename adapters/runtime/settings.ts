@@ -1,6 +1,7 @@
 import { resolve } from "node:path"
 import { Schema } from "effect"
 import type { Plan } from "../../application/config.ts"
+import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
 export interface Settings {
@@ -24,6 +25,8 @@ export interface Settings {
   readonly smtpUrl: string | undefined
   readonly mailFrom: string
   readonly inviteTtlHours: number
+  /** Token buckets of the public webhook receivers, per node (see parseRateLimit). */
+  readonly webhookRateLimits: WebhookRateLimits
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -104,7 +107,19 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     defaultPlan,
     smtpUrl: nonEmpty(env.SMTP_URL),
     mailFrom: nonEmpty(env.MAIL_FROM) ?? "Tenantry <no-reply@tenantry.localhost>",
-    inviteTtlHours: parseInviteTtl(env.INVITE_TTL_HOURS)
+    inviteTtlHours: parseInviteTtl(env.INVITE_TTL_HOURS),
+    webhookRateLimits: {
+      perWebhook: parseRateLimit(
+        "WEBHOOK_RATE_LIMIT_PER_WEBHOOK",
+        env.WEBHOOK_RATE_LIMIT_PER_WEBHOOK,
+        defaultWebhookRateLimits.perWebhook
+      ),
+      perClient: parseRateLimit(
+        "WEBHOOK_RATE_LIMIT_PER_CLIENT",
+        env.WEBHOOK_RATE_LIMIT_PER_CLIENT,
+        defaultWebhookRateLimits.perClient
+      )
+    }
   }
   if (production) {
     const missing = [
@@ -116,4 +131,15 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     if (missing.length > 0) fail(`NODE_ENV=production needs ${missing.join(" and ")}`)
   }
   return settings
+}
+
+/** `"<burst>/<perSecond>"`, e.g. `300/100`. */
+const parseRateLimit = (name: string, raw: string | undefined, fallback: RateLimit): RateLimit => {
+  const value = raw?.trim()
+  if (value === undefined || value === "") return fallback
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value)
+  if (match === null || Number(match[1]) < 1 || Number(match[2]) <= 0) {
+    return fail(`${name} must look like "<burst>/<perSecond>", e.g. "300/100"; got "${value}"`)
+  }
+  return { burst: Number(match[1]), perSecond: Number(match[2]) }
 }

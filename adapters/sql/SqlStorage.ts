@@ -4,6 +4,7 @@ import type { InlineProjection } from "./InlineProjection.ts"
 import { invitesProjection } from "./projections/invites.ts"
 import { membershipsProjection } from "./projections/memberships.ts"
 import { tenantsProjection } from "./projections/tenants.ts"
+import { webhooksProjection } from "./projections/webhooks.ts"
 import * as SqlEventStore from "./SqlEventStore.ts"
 import * as SqlProjectionCheckpoints from "./SqlProjectionCheckpoints.ts"
 
@@ -11,7 +12,8 @@ import * as SqlProjectionCheckpoints from "./SqlProjectionCheckpoints.ts"
 export const inlineProjections: ReadonlyArray<InlineProjection> = [
   tenantsProjection,
   membershipsProjection,
-  invitesProjection
+  invitesProjection,
+  webhooksProjection
 ]
 
 /** The event store, checkpoints and read models over an already-built database layer. */

@@ -58,6 +58,16 @@ const summarize = (event: TenantEvent): string => {
       return `${event.userId}'s role changed from ${event.previousRole} to ${event.role}`
     case "MemberRemoved":
       return `${event.userId} (${event.role}) removed`
+    case "WebhookSecretGenerated":
+      return "Site-publish webhook secret generated"
+    case "WebhookSecretRotated":
+      return "Site-publish webhook secret rotated"
+    case "CacheRefreshWebhookCreated":
+      return `Cache-refresh webhook ${event.webhookId} created (${event.provider})`
+    case "CacheRefreshWebhookRegenerated":
+      return `Cache-refresh webhook ${event.webhookId} secret regenerated`
+    case "CacheRefreshWebhookDeleted":
+      return `Cache-refresh webhook ${event.webhookId} deleted`
   }
 }
 

@@ -7,7 +7,9 @@ import {
   type TenantEvent,
   type TenantNotFound,
   type TenantState,
-  tenantStream
+  tenantStream,
+  type WebhookCommand,
+  type WebhookNotFound
 } from "../../domain/tenant/index.ts"
 import { CommandHandler, type ConcurrencyConflict, type Handled } from "../handleCommand.ts"
 import type { UniqueKeyTaken } from "../ports/EventStore.ts"
@@ -17,7 +19,9 @@ import { tenantAggregate } from "./tenantAggregate.ts"
 /** What a command can be refused with: membership rules only bind membership commands. */
 export type RefusalOf<C extends TenantCommand> = C extends MembershipCommand
   ? TenantNotFound | MembershipError
-  : TenantNotFound | TenantAlreadyExists
+  : C extends WebhookCommand
+    ? TenantNotFound | TenantAlreadyExists | WebhookNotFound
+    : TenantNotFound | TenantAlreadyExists
 
 /** Runs a command against one tenant's stream with the caller as the events' actor. */
 export const runTenantCommand = <C extends TenantCommand, F = never>(

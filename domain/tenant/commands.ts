@@ -4,7 +4,7 @@ import { Instant, TenantId, UserId } from "../shared/ids.ts"
 import { Role } from "../shared/roles.ts"
 import { ApiConfig } from "./apiConfig.ts"
 import { CmsConfig } from "./cms.ts"
-import { CacheTarget, CacheTTL, InviteId, TenantConfigChanges } from "./events.ts"
+import { CacheTarget, CacheTTL, InviteId, TenantConfigChanges, WebhookId, WebhookProvider } from "./events.ts"
 import { Slug } from "./slug.ts"
 
 /** Imperatives against one tenant. `at` is the decision's instant, supplied by the caller. */
@@ -78,6 +78,37 @@ export const RemoveMember = Schema.TaggedStruct("RemoveMember", {
   at: Instant
 })
 
+/** Sets the site-publish secret unless one exists (idempotent). */
+export const GenerateWebhookSecret = Schema.TaggedStruct("GenerateWebhookSecret", {
+  sealedSecret: Schema.String,
+  at: Instant
+})
+
+export const RotateWebhookSecret = Schema.TaggedStruct("RotateWebhookSecret", {
+  sealedSecret: Schema.String,
+  at: Instant
+})
+
+export const CreateCacheRefreshWebhook = Schema.TaggedStruct("CreateCacheRefreshWebhook", {
+  webhookId: WebhookId,
+  provider: WebhookProvider,
+  refreshApi: Schema.Boolean,
+  refreshAssets: Schema.Boolean,
+  secretHash: Schema.String,
+  at: Instant
+})
+
+export const RegenerateCacheRefreshWebhook = Schema.TaggedStruct("RegenerateCacheRefreshWebhook", {
+  webhookId: Schema.String,
+  secretHash: Schema.String,
+  at: Instant
+})
+
+export const DeleteCacheRefreshWebhook = Schema.TaggedStruct("DeleteCacheRefreshWebhook", {
+  webhookId: Schema.String,
+  at: Instant
+})
+
 export const TenantCommand = Schema.Union([
   CreateTenant,
   UpdateTenantConfig,
@@ -89,11 +120,28 @@ export const TenantCommand = Schema.Union([
   RevokeInvite,
   AcceptInvite,
   ChangeMemberRole,
-  RemoveMember
+  RemoveMember,
+  GenerateWebhookSecret,
+  RotateWebhookSecret,
+  CreateCacheRefreshWebhook,
+  RegenerateCacheRefreshWebhook,
+  DeleteCacheRefreshWebhook
 ])
 export type TenantCommand = typeof TenantCommand.Type
 
 export type MembershipCommand = Extract<
   TenantCommand,
   { _tag: "InviteMember" | "RevokeInvite" | "AcceptInvite" | "ChangeMemberRole" | "RemoveMember" }
+>
+
+export type WebhookCommand = Extract<
+  TenantCommand,
+  {
+    _tag:
+      | "GenerateWebhookSecret"
+      | "RotateWebhookSecret"
+      | "CreateCacheRefreshWebhook"
+      | "RegenerateCacheRefreshWebhook"
+      | "DeleteCacheRefreshWebhook"
+  }
 >

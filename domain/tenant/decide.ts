@@ -3,14 +3,19 @@ import { absurd } from "../shared/decider.ts"
 import { sameJson } from "../shared/sameJson.ts"
 import type {
   BumpCacheVersions,
+  CreateCacheRefreshWebhook,
   CreateTenant,
+  DeleteCacheRefreshWebhook,
   DeleteTenant,
+  GenerateWebhookSecret,
+  RegenerateCacheRefreshWebhook,
+  RotateWebhookSecret,
   SaveApiConfig,
   SaveApiToken,
   TenantCommand,
   UpdateTenantConfig
 } from "./commands.ts"
-import { TenantAlreadyExists, type TenantError, TenantNotFound } from "./errors.ts"
+import { TenantAlreadyExists, type TenantError, TenantNotFound, WebhookNotFound } from "./errors.ts"
 import type { CacheTarget, CacheVersions, TenantEvent } from "./events.ts"
 import { acceptInvite, changeMemberRole, inviteMember, removeMember, revokeInvite } from "./members.ts"
 import type { ActiveTenant, TenantState } from "./state.ts"
@@ -64,6 +69,60 @@ const saveApiToken = (command: typeof SaveApiToken.Type, state: TenantState): De
 const deleteTenant = (command: typeof DeleteTenant.Type, state: TenantState): Decision =>
   Result.map(active(state), (tenant) => [{ _tag: "TenantDeleted", slug: tenant.slug, at: command.at }])
 
+/** Idempotent: a tenant that has a secret keeps it (the caller is shown that one). */
+const generateWebhookSecret = (command: typeof GenerateWebhookSecret.Type, state: TenantState): Decision =>
+  Result.map(active(state), (tenant) =>
+    tenant.webhookSecret !== undefined
+      ? []
+      : [{ _tag: "WebhookSecretGenerated", sealedSecret: command.sealedSecret, at: command.at }]
+  )
+
+const rotateWebhookSecret = (command: typeof RotateWebhookSecret.Type, state: TenantState): Decision =>
+  Result.map(active(state), () => [
+    { _tag: "WebhookSecretRotated", sealedSecret: command.sealedSecret, at: command.at }
+  ])
+
+const createCacheRefreshWebhook = (
+  command: typeof CreateCacheRefreshWebhook.Type,
+  state: TenantState
+): Decision =>
+  Result.flatMap(active(state), (tenant) => {
+    // Ids are random; a clash would overwrite another webhook, so it is refused instead.
+    if (tenant.cacheRefreshWebhooks?.[command.webhookId] !== undefined) {
+      return Result.fail(new TenantAlreadyExists())
+    }
+    const { _tag, ...fields } = command
+    return Result.succeed([{ _tag: "CacheRefreshWebhookCreated", ...fields }])
+  })
+
+const existingWebhook = (state: TenantState, webhookId: string) =>
+  Result.flatMap(active(state), (tenant) =>
+    tenant.cacheRefreshWebhooks?.[webhookId] === undefined
+      ? Result.fail(new WebhookNotFound({ webhookId }))
+      : Result.succeed(tenant)
+  )
+
+const regenerateCacheRefreshWebhook = (
+  command: typeof RegenerateCacheRefreshWebhook.Type,
+  state: TenantState
+): Decision =>
+  Result.map(existingWebhook(state, command.webhookId), () => [
+    {
+      _tag: "CacheRefreshWebhookRegenerated",
+      webhookId: command.webhookId,
+      secretHash: command.secretHash,
+      at: command.at
+    }
+  ])
+
+const deleteCacheRefreshWebhook = (
+  command: typeof DeleteCacheRefreshWebhook.Type,
+  state: TenantState
+): Decision =>
+  Result.map(existingWebhook(state, command.webhookId), () => [
+    { _tag: "CacheRefreshWebhookDeleted", webhookId: command.webhookId, at: command.at }
+  ])
+
 export const decide = (command: TenantCommand, state: TenantState): Decision => {
   switch (command._tag) {
     case "CreateTenant":
@@ -88,6 +147,16 @@ export const decide = (command: TenantCommand, state: TenantState): Decision => 
       return Result.flatMap(active(state), (tenant) => changeMemberRole(command, tenant))
     case "RemoveMember":
       return Result.flatMap(active(state), (tenant) => removeMember(command, tenant))
+    case "GenerateWebhookSecret":
+      return generateWebhookSecret(command, state)
+    case "RotateWebhookSecret":
+      return rotateWebhookSecret(command, state)
+    case "CreateCacheRefreshWebhook":
+      return createCacheRefreshWebhook(command, state)
+    case "RegenerateCacheRefreshWebhook":
+      return regenerateCacheRefreshWebhook(command, state)
+    case "DeleteCacheRefreshWebhook":
+      return deleteCacheRefreshWebhook(command, state)
     default:
       return absurd(command)
   }

@@ -66,5 +66,12 @@ export type MembershipError =
   | InviteUnusable
   | InviteEmailMismatch
 
+/** No cache-refresh webhook with this id on this tenant (never created, or deleted). */
+export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {
+  webhookId: Schema.String
+}) {
+  readonly code = "webhook_not_found"
+}
+
 /** Everything the tenant decider can refuse with. */
-export type TenantError = TenantNotFound | TenantAlreadyExists | MembershipError
+export type TenantError = TenantNotFound | TenantAlreadyExists | MembershipError | WebhookNotFound

@@ -107,6 +107,49 @@ export const MemberRoleChanged = Schema.TaggedStruct("MemberRoleChanged", {
 
 export const MemberRemoved = Schema.TaggedStruct("MemberRemoved", { userId: UserId, role: Role, at: Instant })
 
+/** CMS providers whose cache-refresh webhooks we know how to read. */
+export const WebhookProvider = Schema.Literals(["contentful", "prismic", "storyblok", "generic"])
+export type WebhookProvider = typeof WebhookProvider.Type
+
+/** `whk_…` ids of cache-refresh webhooks. */
+export const WebhookId = Schema.String.pipe(Schema.check(Schema.isPattern(/^whk_[a-z0-9]{8,64}$/)))
+
+/**
+ * The site-publish webhook secret (e.g. Webflow), sealed under the tenant's data key so
+ * it can be shown again; deleting the tenant shreds it.
+ */
+export const WebhookSecretGenerated = Schema.TaggedStruct("WebhookSecretGenerated", {
+  sealedSecret: Schema.String,
+  at: Instant
+})
+
+/** A new site-publish secret; the previous one stops working at once. */
+export const WebhookSecretRotated = Schema.TaggedStruct("WebhookSecretRotated", {
+  sealedSecret: Schema.String,
+  at: Instant
+})
+
+/** A provider cache-refresh webhook; only the SHA-256 (hex) of its secret is kept. */
+export const CacheRefreshWebhookCreated = Schema.TaggedStruct("CacheRefreshWebhookCreated", {
+  webhookId: WebhookId,
+  provider: WebhookProvider,
+  refreshApi: Schema.Boolean,
+  refreshAssets: Schema.Boolean,
+  secretHash: Schema.String,
+  at: Instant
+})
+
+export const CacheRefreshWebhookRegenerated = Schema.TaggedStruct("CacheRefreshWebhookRegenerated", {
+  webhookId: WebhookId,
+  secretHash: Schema.String,
+  at: Instant
+})
+
+export const CacheRefreshWebhookDeleted = Schema.TaggedStruct("CacheRefreshWebhookDeleted", {
+  webhookId: WebhookId,
+  at: Instant
+})
+
 export const TenantEvent = Schema.Union([
   TenantCreated,
   TenantConfigUpdated,
@@ -119,7 +162,12 @@ export const TenantEvent = Schema.Union([
   InviteRevoked,
   InviteAccepted,
   MemberRoleChanged,
-  MemberRemoved
+  MemberRemoved,
+  WebhookSecretGenerated,
+  WebhookSecretRotated,
+  CacheRefreshWebhookCreated,
+  CacheRefreshWebhookRegenerated,
+  CacheRefreshWebhookDeleted
 ])
 export type TenantEvent = typeof TenantEvent.Type
 export type TenantEventType = TenantEvent["_tag"]
@@ -137,12 +185,21 @@ export const schemaVersions: Record<TenantEventType, number> = {
   InviteRevoked: 1,
   InviteAccepted: 1,
   MemberRoleChanged: 1,
-  MemberRemoved: 1
+  MemberRemoved: 1,
+  WebhookSecretGenerated: 1,
+  WebhookSecretRotated: 1,
+  CacheRefreshWebhookCreated: 1,
+  CacheRefreshWebhookRegenerated: 1,
+  CacheRefreshWebhookDeleted: 1
 }
 
 /** Event fields that hold sealed secrets: never shown in audit output. */
 export const sealedFields: Partial<Record<TenantEventType, ReadonlyArray<string>>> = {
   ApiTokenSaved: ["sealedToken"],
   MemberInvited: ["sealedEmail", "emailFingerprint", "tokenHash"],
-  InviteRefreshed: ["tokenHash"]
+  InviteRefreshed: ["tokenHash"],
+  WebhookSecretGenerated: ["sealedSecret"],
+  WebhookSecretRotated: ["sealedSecret"],
+  CacheRefreshWebhookCreated: ["secretHash"],
+  CacheRefreshWebhookRegenerated: ["secretHash"]
 }

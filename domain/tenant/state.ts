@@ -3,9 +3,19 @@ import { Hostname } from "../shared/hostname.ts"
 import { Instant, TenantId } from "../shared/ids.ts"
 import { ApiConfig } from "./apiConfig.ts"
 import { CmsConfig } from "./cms.ts"
-import { CacheTTL, CacheVersions, type TenantEvent } from "./events.ts"
+import { CacheTTL, CacheVersions, type TenantEvent, WebhookProvider } from "./events.ts"
 import { evolveMembership, initialMembership, MembershipFields } from "./membership.ts"
 import { Slug } from "./slug.ts"
+
+/** A cache-refresh webhook as the decider knows it. */
+export const CacheRefreshWebhookState = Schema.Struct({
+  provider: WebhookProvider,
+  refreshApi: Schema.Boolean,
+  refreshAssets: Schema.Boolean,
+  secretHash: Schema.String,
+  createdAt: Instant,
+  updatedAt: Instant
+})
 
 export const ActiveTenant = Schema.Struct({
   status: Schema.Literal("active"),
@@ -19,6 +29,10 @@ export const ActiveTenant = Schema.Struct({
   apiConfig: Schema.NullOr(ApiConfig),
   apiToken: Schema.NullOr(Schema.Struct({ sealedToken: Schema.String, updatedAt: Instant })),
   ...MembershipFields,
+  /** The sealed site-publish secret; absent until generated (older snapshots lack it too). */
+  webhookSecret: Schema.optionalKey(Schema.String),
+  /** Live cache-refresh webhooks by id; absent means none. */
+  cacheRefreshWebhooks: Schema.optionalKey(Schema.Record(Schema.String, CacheRefreshWebhookState)),
   createdAt: Instant,
   updatedAt: Instant
 })
@@ -81,5 +95,33 @@ export const evolve = (state: TenantState, event: TenantEvent): TenantState => {
     case "MemberRoleChanged":
     case "MemberRemoved":
       return evolveMembership(state, event)
+    case "WebhookSecretGenerated":
+    case "WebhookSecretRotated":
+      return { ...state, webhookSecret: event.sealedSecret }
+    case "CacheRefreshWebhookCreated": {
+      const { _tag, webhookId, at, ...fields } = event
+      return {
+        ...state,
+        cacheRefreshWebhooks: {
+          ...state.cacheRefreshWebhooks,
+          [webhookId]: { ...fields, createdAt: at, updatedAt: at }
+        }
+      }
+    }
+    case "CacheRefreshWebhookRegenerated": {
+      const existing = state.cacheRefreshWebhooks?.[event.webhookId]
+      if (existing === undefined) return state
+      return {
+        ...state,
+        cacheRefreshWebhooks: {
+          ...state.cacheRefreshWebhooks,
+          [event.webhookId]: { ...existing, secretHash: event.secretHash, updatedAt: event.at }
+        }
+      }
+    }
+    case "CacheRefreshWebhookDeleted": {
+      const { [event.webhookId]: _removed, ...rest } = state.cacheRefreshWebhooks ?? {}
+      return { ...state, cacheRefreshWebhooks: rest }
+    }
   }
 }

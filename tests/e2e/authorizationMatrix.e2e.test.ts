@@ -31,6 +31,9 @@ interface Fixture {
   readonly users: Record<"viewer" | "editor" | "admin" | "owner" | "nonMember", string>
   /** A pending viewer invite: its id and token. */
   readonly pending: { readonly id: number; readonly token: string }
+  /** The site-publish secret, and a generic cache-refresh webhook (its id and receiver path). */
+  readonly siteSecret: string
+  readonly webhook: { readonly id: string; readonly path: string }
 }
 
 interface Call {
@@ -130,6 +133,51 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     call: (f) => ({ method: "POST", path: "/api/invites/accept", body: { token: f.pending.token } }),
     expected: [401, 401, 200, 409, 409, 409, 409, 200]
   },
+  "webhooks.generateWebhookSecret": {
+    call: (f) => ({ method: "POST", path: `${tenant(f)}/webhook-secret` }),
+    expected: editorUp
+  },
+  "webhooks.rotateWebhookSecret": {
+    call: (f) => ({ method: "PUT", path: `${tenant(f)}/webhook-secret` }),
+    expected: adminUp
+  },
+  "webhooks.listCacheRefreshWebhooks": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/cache-refresh-webhooks` }),
+    expected: editorUp
+  },
+  "webhooks.createCacheRefreshWebhook": {
+    call: (f) => ({
+      method: "POST",
+      path: `${tenant(f)}/cache-refresh-webhooks`,
+      body: { provider: "generic" }
+    }),
+    expected: adminUp
+  },
+  "webhooks.regenerateCacheRefreshWebhook": {
+    call: (f) => ({ method: "POST", path: `${tenant(f)}/cache-refresh-webhooks/${f.webhook.id}/regenerate` }),
+    expected: adminUp
+  },
+  "webhooks.deleteCacheRefreshWebhook": {
+    call: (f) => ({ method: "DELETE", path: `${tenant(f)}/cache-refresh-webhooks/${f.webhook.id}` }),
+    expected: adminUp
+  },
+  "webhooks.cacheRefreshWebhookEvents": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/cache-refresh-webhooks/${f.webhook.id}/events` }),
+    expected: editorUp
+  },
+  // Public receivers: the secret in the URL is the only credential. Every caller sends the
+  // right secret; a session (valid, forged or none) changes nothing, so all get 200.
+  "webhookReceivers.sitePublishWebhook": {
+    call: (f) => ({
+      method: "POST",
+      path: `${tenant(f)}/webhook?secret=${encodeURIComponent(f.siteSecret)}`
+    }),
+    expected: anyone
+  },
+  "webhookReceivers.cacheRefreshWebhook": {
+    call: (f) => ({ method: "POST", path: f.webhook.path, body: { sys: { type: "Entry" } } }),
+    expected: anyone
+  },
   "system.healthz": { call: () => ({ method: "GET", path: "/healthz" }), expected: anyone },
   "system.readyz": { call: () => ({ method: "GET", path: "/readyz" }), expected: anyone }
 }
@@ -193,7 +241,21 @@ describe("Authorization matrix", () => {
       token: owner,
       body: { email: `pending-${tag}@example.com`, role: "viewer" }
     })
-    return { n, slug, users, pending: { id: pending.body.id, token: pending.body.token } }
+    const siteSecret = await request(server, "POST", `/api/tenants/${slug}/webhook-secret`, { token: owner })
+    const webhook = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+      token: owner,
+      body: { provider: "generic" }
+    })
+    if (siteSecret.status !== 200 || webhook.status !== 200)
+      throw new Error(`fixture: webhooks ${siteSecret.status} ${webhook.status}`)
+    return {
+      n,
+      slug,
+      users,
+      pending: { id: pending.body.id, token: pending.body.token },
+      siteSecret: siteSecret.body.secret,
+      webhook: { id: webhook.body.webhook.id, path: new URL(webhook.body.url).pathname }
+    }
   }
 
   const credentialOf = async (caller: Caller, fixture: Fixture): Promise<string | undefined> => {

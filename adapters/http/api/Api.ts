@@ -3,6 +3,7 @@ import { ValidationFailed } from "./errors.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
+import { WebhookReceiversGroup, WebhooksGroup } from "./webhooks.ts"
 
 /** Turns request decoding failures into `400 validation_failed` with per-field errors. */
 export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
@@ -19,6 +20,8 @@ export class Api extends HttpApi.make("tenantry")
   .add(MembersGroup)
   .add(InvitesGroup)
   .add(SystemGroup)
+  .add(WebhooksGroup)
+  .add(WebhookReceiversGroup)
   .middleware(RequestValidation)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.QueryParseOptions, { errors: "all" })

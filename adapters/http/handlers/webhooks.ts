@@ -1,0 +1,216 @@
+import { Effect } from "effect"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { Config } from "../../../application/config.ts"
+import type { ConcurrencyConflict } from "../../../application/handleCommand.ts"
+import type { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
+import {
+  cacheRefreshWebhookEvents,
+  createCacheRefreshWebhook,
+  deleteCacheRefreshWebhook,
+  listCacheRefreshWebhooks,
+  regenerateCacheRefreshWebhook
+} from "../../../application/webhooks/cacheRefreshWebhooks.ts"
+import { receiveCacheRefresh, receiveSitePublish } from "../../../application/webhooks/receiveWebhook.ts"
+import { ensureWebhookSecret, rotateWebhookSecret } from "../../../application/webhooks/siteWebhookSecret.ts"
+import type { TenantAlreadyExists, TenantNotFound, WebhookNotFound } from "../../../domain/tenant/index.ts"
+import { Api } from "../api/Api.ts"
+import { Conflict, Forbidden, NotFound, Unauthorized } from "../api/errors.ts"
+import { CurrentTenant } from "../api/security.ts"
+import { Internal } from "../api/webhooks.ts"
+import { defaultWebhookRateLimits, type RateLimit, tokenBuckets } from "../rateLimit.ts"
+import { CurrentRequestId } from "../requestId.ts"
+import { userRequestContext } from "./requestContext.ts"
+
+/** The largest body a webhook receiver accepts (the envelope refuses more with 413). */
+export const webhookMaxBodyBytes = 64 * 1024
+
+type CommandFailure =
+  | TenantNotFound
+  | TenantAlreadyExists
+  | WebhookNotFound
+  | ConcurrencyConflict
+  | UniqueKeyTaken
+
+const commandErrors = <A, R>(effect: Effect.Effect<A, CommandFailure, R>) =>
+  Effect.catch(effect, (error): Effect.Effect<never, NotFound | Conflict> => {
+    switch (error._tag) {
+      case "TenantNotFound":
+        return Effect.fail(new NotFound({ message: "The tenant no longer exists" }))
+      case "WebhookNotFound":
+        return Effect.fail(new NotFound({ message: `No webhook "${error.webhookId}" on this tenant` }))
+      case "ConcurrencyConflict":
+        return Effect.fail(new Conflict({ message: "The tenant kept changing under this request; retry" }))
+      case "TenantAlreadyExists":
+        return Effect.fail(new Conflict({ message: "A webhook with this id exists already; retry" }))
+      case "UniqueKeyTaken":
+        return Effect.die(error)
+    }
+  })
+
+export const WebhooksHandlers = HttpApiBuilder.group(Api, "webhooks", (handlers) =>
+  Effect.succeed(
+    handlers
+      .handle("generateWebhookSecret", () =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* ensureWebhookSecret(yield* userRequestContext, tenant.tenantId).pipe(commandErrors)
+        })
+      )
+      .handle("rotateWebhookSecret", () =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* rotateWebhookSecret(yield* userRequestContext, tenant.tenantId).pipe(commandErrors)
+        })
+      )
+      .handle("listCacheRefreshWebhooks", () =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* listCacheRefreshWebhooks(tenant.tenantId)
+        })
+      )
+      .handle("createCacheRefreshWebhook", ({ payload }) =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* createCacheRefreshWebhook(yield* userRequestContext, tenant.tenantId, {
+            provider: payload.provider,
+            refreshAssets: payload.refreshAssets ?? false
+          }).pipe(commandErrors)
+        })
+      )
+      .handle("regenerateCacheRefreshWebhook", ({ params }) =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* regenerateCacheRefreshWebhook(
+            yield* userRequestContext,
+            tenant.tenantId,
+            params.id
+          ).pipe(commandErrors)
+        })
+      )
+      .handle("deleteCacheRefreshWebhook", ({ params }) =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* deleteCacheRefreshWebhook(yield* userRequestContext, tenant.tenantId, params.id).pipe(
+            commandErrors
+          )
+        })
+      )
+      .handle("cacheRefreshWebhookEvents", ({ params }) =>
+        Effect.gen(function* () {
+          const { tenant } = yield* CurrentTenant
+          return yield* cacheRefreshWebhookEvents(tenant.tenantId, params.id).pipe(
+            Effect.catchTag("WebhookNotFound", (error) =>
+              Effect.fail(new NotFound({ message: `No webhook "${error.webhookId}" on this tenant` }))
+            )
+          )
+        })
+      )
+  )
+)
+
+const rateLimited = (retryAfter: number) =>
+  HttpServerResponse.jsonUnsafe(
+    { error: "rate_limited", message: "Too many webhook deliveries; retry later" },
+    { status: 429, headers: { "retry-after": String(retryAfter) } }
+  )
+
+const textDecoder = new TextDecoder()
+
+/**
+ * The body as JSON when it is JSON; anything else is simply not inspected. Parsed only
+ * once the delivery is authenticated (a flood of wrong secrets costs no parsing).
+ */
+const lazyJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.map(Effect.option(request.arrayBuffer), (body) => (): Record<string, unknown> | undefined => {
+    if (body._tag === "None" || body.value.byteLength === 0) return undefined
+    try {
+      const parsed: unknown = JSON.parse(textDecoder.decode(body.value))
+      return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined
+    } catch {
+      return undefined
+    }
+  })
+
+const shortString = (value: unknown) =>
+  typeof value === "string" && value !== "" ? value.slice(0, 200) : null
+
+/** Best effort: Contentful's topic header, Prismic's `type`, Storyblok's `action` or `event`. */
+export const eventTypeOf = (
+  provider: string,
+  headers: Readonly<Record<string, string | undefined>>,
+  body: Record<string, unknown> | undefined
+): string | null => {
+  switch (provider) {
+    case "contentful":
+      return shortString(headers["x-contentful-topic"])
+    case "prismic":
+      return shortString(body?.type)
+    case "storyblok":
+      return shortString(body?.action) ?? shortString(body?.event)
+    default:
+      return null
+  }
+}
+
+export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceivers", (handlers) =>
+  Effect.gen(function* () {
+    const config = yield* Config
+    const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
+    const perWebhook = tokenBuckets(limits.perWebhook as RateLimit)
+    const perClient = tokenBuckets(limits.perClient as RateLimit)
+
+    /** Both buckets must have a token: a flood on one webhook or from one address stays there. */
+    const admit = (request: HttpServerRequest.HttpServerRequest, key: string) => {
+      const client = request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
+      const wait = Math.max(perClient.take(client), perWebhook.take(key))
+      return wait === 0 ? undefined : rateLimited(wait)
+    }
+
+    return handlers
+      .handleRaw("sitePublishWebhook", ({ params, query, request }) =>
+        Effect.gen(function* () {
+          const refused = admit(request, `site-publish:${params.slug}`)
+          if (refused !== undefined) return refused
+          const requestId = yield* CurrentRequestId
+          const outcome = yield* receiveSitePublish(params.slug, query.secret, requestId)
+          switch (outcome._tag) {
+            case "TenantNotFound":
+              return yield* new NotFound({ message: `No tenant "${params.slug}"` })
+            case "NotConfigured":
+              return yield* new Forbidden({ message: "webhook not configured" })
+            case "BadSecret":
+              return yield* new Unauthorized({ message: "The webhook secret is missing or invalid" })
+            case "Failed":
+              return yield* new Internal({ message: "Something went wrong on our side", requestId })
+            case "Refreshed":
+              return { ok: true, htmlCacheVersion: outcome.htmlCacheVersion }
+          }
+        })
+      )
+      .handleRaw("cacheRefreshWebhook", ({ params, request }) =>
+        Effect.gen(function* () {
+          const refused = admit(request, params.webhookId)
+          if (refused !== undefined) return refused
+          const requestId = yield* CurrentRequestId
+          const body = yield* lazyJsonBody(request)
+          const headers = request.headers as Readonly<Record<string, string | undefined>>
+          const outcome = yield* receiveCacheRefresh(params.webhookId, params.secret, {
+            requestId,
+            eventType: (provider) =>
+              eventTypeOf(provider, headers, provider === "contentful" ? undefined : body())
+          })
+          switch (outcome._tag) {
+            case "NotFound":
+              return yield* new NotFound({ message: "No such webhook" })
+            case "Failed":
+              return yield* new Internal({ message: "Something went wrong on our side", requestId })
+            case "NothingToRefresh":
+              return { ok: true, refreshed: false }
+            case "Refreshed":
+              return { ok: true, refreshed: true, versions: outcome.versions }
+          }
+        })
+      )
+  })
+)

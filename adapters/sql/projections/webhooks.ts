@@ -1,0 +1,67 @@
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { decodeTenantEvent } from "../../../application/events/tenantCodec.ts"
+import type { TenantEvent } from "../../../domain/tenant/index.ts"
+import type { InlineProjection } from "../InlineProjection.ts"
+
+const handles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
+  "WebhookSecretGenerated",
+  "WebhookSecretRotated",
+  "CacheRefreshWebhookCreated",
+  "CacheRefreshWebhookRegenerated",
+  "CacheRefreshWebhookDeleted",
+  "TenantDeleted"
+])
+
+/** The site-publish secret's row id: one per tenant. */
+export const sitePublishId = (tenantId: string) => `site-publish:${tenantId}`
+
+/**
+ * `tenant_webhooks`: the live webhooks of live tenants (see migration 0005). Deleting a
+ * webhook or its tenant drops its row, so the receiver cannot find it any more; the
+ * delivery history in `tenant_webhook_events` stays.
+ */
+export const webhooksProjection: InlineProjection = {
+  name: "tenant_webhooks",
+  tables: ["tenant_webhooks"],
+  handles,
+  apply: (events) =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      for (const stored of events) {
+        const tenantId = stored.tenantId
+        const event = decodeTenantEvent(stored)
+        switch (event._tag) {
+          case "WebhookSecretGenerated":
+          case "WebhookSecretRotated":
+            yield* sql`INSERT INTO tenant_webhooks (webhook_id, tenant_id, kind, sealed_secret, created_at, updated_at)
+              VALUES (${sitePublishId(tenantId)}, ${tenantId}, 'site-publish', ${event.sealedSecret}, ${event.at}, ${event.at})
+              ON CONFLICT (webhook_id) DO UPDATE SET sealed_secret = EXCLUDED.sealed_secret, updated_at = EXCLUDED.updated_at`
+            break
+          case "CacheRefreshWebhookCreated":
+            yield* sql`INSERT INTO tenant_webhooks
+              (webhook_id, tenant_id, kind, provider, refresh_api, refresh_assets, enabled, secret_hash, created_at, updated_at)
+              VALUES (${event.webhookId}, ${tenantId}, 'cache-refresh', ${event.provider}, ${event.refreshApi},
+                ${event.refreshAssets}, true, ${event.secretHash}, ${event.at}, ${event.at})
+              ON CONFLICT (webhook_id) DO NOTHING`
+            break
+          case "CacheRefreshWebhookRegenerated":
+            yield* sql`UPDATE tenant_webhooks SET secret_hash = ${event.secretHash}, updated_at = ${event.at}
+              WHERE webhook_id = ${event.webhookId}`
+            break
+          case "CacheRefreshWebhookDeleted":
+            yield* sql`DELETE FROM tenant_webhooks WHERE webhook_id = ${event.webhookId}`
+            break
+          case "TenantDeleted":
+            yield* sql`DELETE FROM tenant_webhooks WHERE tenant_id = ${tenantId}`
+            break
+          default:
+            break
+        }
+      }
+    }).pipe(Effect.orDie),
+  reset: Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`DELETE FROM tenant_webhooks`
+  }).pipe(Effect.orDie)
+}

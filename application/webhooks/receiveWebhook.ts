@@ -1,0 +1,179 @@
+import { Clock, Effect } from "effect"
+import type { CacheTarget, CacheVersions, TenantEvent, TenantState } from "../../domain/tenant/index.ts"
+import { edgeConfigProjectorName } from "../edge/edgeConfigProjector.ts"
+import type { Handled } from "../handleCommand.ts"
+import type { Checkpoint } from "../ports/EventStore.ts"
+import { SecretBox } from "../ports/SecretBox.ts"
+import { WebhookSecrets, WebhookStore } from "../ports/WebhookStore.ts"
+import { ProjectionWaits } from "../projections/projectionWaits.ts"
+import type { RequestContext } from "../tenants/context.ts"
+import { runTenantCommand } from "../tenants/runTenantCommand.ts"
+
+/** How long a delivery waits for `proxy:{slug}` to carry its new versions. */
+export const kvSyncTimeoutMillis = 5000
+
+const iso = (millis: number) => new Date(millis).toISOString()
+
+const versionsOf = (state: TenantState): CacheVersions | undefined =>
+  state.status === "active" ? state.versions : undefined
+
+const lastCheckpoint = (handled: Handled<TenantEvent, TenantState>): Checkpoint | undefined => {
+  const last = handled.events.at(-1)
+  return last === undefined ? undefined : { transactionId: last.transactionId, position: last.position }
+}
+
+/** Bumps `targets` one after the other (each exactly once, group-committed with concurrent deliveries). */
+const bump = (context: RequestContext, tenantId: string, targets: ReadonlyArray<CacheTarget>) =>
+  Effect.gen(function* () {
+    let handled: Handled<TenantEvent, TenantState> | undefined
+    let checkpoint: Checkpoint | undefined
+    for (const target of targets) {
+      const at = iso(yield* Clock.currentTimeMillis)
+      handled = yield* runTenantCommand(context, tenantId, () =>
+        Effect.succeed({ _tag: "BumpCacheVersions" as const, target, at })
+      )
+      checkpoint = lastCheckpoint(handled) ?? checkpoint
+    }
+    return { state: handled?.state, checkpoint }
+  })
+
+/** Waits for the edge-config projector to have written everything up to `checkpoint`. */
+const synced = (checkpoint: Checkpoint | undefined) =>
+  checkpoint === undefined
+    ? Effect.succeed(true)
+    : Effect.flatMap(Effect.service(ProjectionWaits), (waits) =>
+        waits.reached(edgeConfigProjectorName, checkpoint, kvSyncTimeoutMillis)
+      )
+
+export type CacheRefreshOutcome =
+  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "NothingToRefresh" }
+  | { readonly _tag: "Refreshed"; readonly versions: CacheVersions }
+  | { readonly _tag: "Failed" }
+
+/**
+ * `POST /api/webhooks/cache-refresh/{id}/{secret}`. Every authentication failure is the
+ * same `NotFound`. On success the api version (and the asset version when the webhook
+ * opts in) goes up by one, the delivery waits until `proxy:{slug}` carries it, and the
+ * received → synced | failed lifecycle is recorded.
+ */
+export const receiveCacheRefresh = Effect.fn("receiveCacheRefresh")(function* (
+  webhookId: string,
+  secret: string,
+  delivery: { readonly requestId: string; readonly eventType: (provider: string) => string | null }
+) {
+  const store = yield* WebhookStore
+  const secrets = yield* WebhookSecrets
+  const webhook = yield* store.byId(webhookId)
+  // Compared even for an unknown id, so that path costs the same.
+  const digest = webhook?.secretHash ?? "0".repeat(64)
+  const matches = secrets.matches(secret, digest)
+  if (webhook === undefined || !webhook.enabled || !matches) {
+    return { _tag: "NotFound" } satisfies CacheRefreshOutcome as CacheRefreshOutcome
+  }
+  const targets: Array<CacheTarget> = []
+  if (webhook.refreshApi) targets.push("api")
+  if (webhook.refreshAssets) targets.push("assets")
+  if (targets.length === 0) return { _tag: "NothingToRefresh" } as CacheRefreshOutcome
+
+  const received = yield* Clock.currentTimeMillis
+  const started = received
+  const context: RequestContext = { actor: { type: "webhook", id: webhookId }, requestId: delivery.requestId }
+  const finish = (
+    eventId: number,
+    fields: {
+      readonly ok: boolean
+      readonly versions: CacheVersions | undefined
+      readonly message: string | null
+    }
+  ) =>
+    Effect.gen(function* () {
+      const finished = yield* Clock.currentTimeMillis
+      const next = fields.versions?.apiCacheVersion ?? null
+      yield* store.recordFinished(eventId, {
+        status: fields.ok ? "synced" : "failed",
+        startedAt: iso(started),
+        finishedAt: iso(finished),
+        previousApiCacheVersion: next === null || !webhook.refreshApi ? next : next - 1,
+        nextApiCacheVersion: next,
+        durationMs: finished - received,
+        kvSyncedAt: fields.ok ? iso(finished) : null,
+        message: fields.message
+      })
+    })
+
+  // The receipt and the bump go out together: one round trip less per delivery.
+  const [eventId, bumped] = yield* Effect.all(
+    [
+      store.recordReceived({
+        webhookId,
+        tenantId: webhook.tenantId,
+        receivedAt: iso(received),
+        refreshType: targets.join("+"),
+        eventType: delivery.eventType(webhook.provider)
+      }),
+      Effect.exit(bump(context, webhook.tenantId, targets))
+    ],
+    { concurrency: 2 }
+  )
+  if (bumped._tag === "Failure") {
+    yield* Effect.logWarning("cache-refresh webhook: refresh failed", { webhookId }, bumped.cause)
+    yield* finish(eventId, {
+      ok: false,
+      versions: undefined,
+      message: "The cache versions could not be bumped"
+    })
+    return { _tag: "Failed" } as CacheRefreshOutcome
+  }
+  const versions = bumped.value.state === undefined ? undefined : versionsOf(bumped.value.state)
+  const reached = yield* synced(bumped.value.checkpoint)
+  if (!reached || versions === undefined) {
+    yield* finish(eventId, {
+      ok: false,
+      versions,
+      message: `The edge KV was not updated within ${kvSyncTimeoutMillis} ms`
+    })
+    return { _tag: "Failed" } as CacheRefreshOutcome
+  }
+  yield* finish(eventId, { ok: true, versions, message: null })
+  return { _tag: "Refreshed", versions } as CacheRefreshOutcome
+})
+
+export type SitePublishOutcome =
+  | { readonly _tag: "TenantNotFound" }
+  | { readonly _tag: "NotConfigured" }
+  | { readonly _tag: "BadSecret" }
+  | { readonly _tag: "Refreshed"; readonly htmlCacheVersion: number }
+  | { readonly _tag: "Failed" }
+
+/**
+ * `POST /api/tenants/{slug}/webhook?secret=…` (site publish, e.g. Webflow): bumps the
+ * html version once the secret matches the tenant's (sealed) one in constant time.
+ */
+export const receiveSitePublish = Effect.fn("receiveSitePublish")(function* (
+  slug: string,
+  secret: string | undefined,
+  requestId: string
+) {
+  const store = yield* WebhookStore
+  const secrets = yield* WebhookSecrets
+  const box = yield* SecretBox
+  const found = yield* store.siteSecretBySlug(slug)
+  if (found === undefined) return { _tag: "TenantNotFound" } as SitePublishOutcome
+  if (found.sealedSecret === null) return { _tag: "NotConfigured" } as SitePublishOutcome
+  if (secret === undefined || secret === "") return { _tag: "BadSecret" } as SitePublishOutcome
+  const expected = yield* box.open(found.tenantId, found.sealedSecret).pipe(Effect.option)
+  if (expected._tag === "None") return { _tag: "TenantNotFound" } as SitePublishOutcome
+  if (!secrets.matches(secret, secrets.digest(expected.value)))
+    return { _tag: "BadSecret" } as SitePublishOutcome
+  const context: RequestContext = { actor: { type: "webhook", id: "site-publish" }, requestId }
+  const bumped = yield* Effect.exit(bump(context, found.tenantId, ["html"]))
+  if (bumped._tag === "Failure") {
+    yield* Effect.logWarning("site-publish webhook: refresh failed", { slug }, bumped.cause)
+    return { _tag: "Failed" } as SitePublishOutcome
+  }
+  const versions = bumped.value.state === undefined ? undefined : versionsOf(bumped.value.state)
+  if (versions === undefined) return { _tag: "TenantNotFound" } as SitePublishOutcome
+  if (!(yield* synced(bumped.value.checkpoint))) return { _tag: "Failed" } as SitePublishOutcome
+  return { _tag: "Refreshed", htmlCacheVersion: versions.htmlCacheVersion } as SitePublishOutcome
+})

@@ -1,0 +1,226 @@
+/**
+ * Webhook receivers under load, against a real Tenantry server in its own process, beside
+ * a raw node:http server measured in the same run on the same box:
+ *
+ * - valid cache-refresh deliveries spread over many webhooks (each one a version bump,
+ *   a group-committed append and a wait for the edge KV snapshot);
+ * - a flood of invalid deliveries (wrong secrets, unknown ids) while valid deliveries to
+ *   other tenants run at the same time: rejected/s, no 5xx, and the valid p99 meanwhile.
+ *
+ * The load comes from one address, so the per-client rate limit is lifted for the run
+ * (WEBHOOK_RATE_LIMIT_*); the rate limiter itself is still on the path.
+ *
+ *   npm run bench:webhooks                 # PostgreSQL (BENCH_DATABASE_URL) and PGlite
+ *   npm run bench:webhooks -- postgres     # one engine
+ * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50), BENCH_WEBHOOKS (50).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtemp, rm } from "node:fs/promises"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import autocannon from "autocannon"
+import { Effect } from "effect"
+import { loadOrCreateDevKeys, mintDevToken } from "../adapters/auth/devKeys.ts"
+import { type EngineName, parseEngines, postgresUrl } from "./support.ts"
+
+const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
+const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
+const node = process.execPath
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const waitFor = async (url: string, child: ChildProcess) => {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${url} did not come up`)
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 50)
+
+const baselineSource = `
+  const body = JSON.stringify({ ok: true, refreshed: true, versions: { apiCacheVersion: 2, assetCacheVersion: 1, htmlCacheVersion: 1 } })
+  require("node:http").createServer((req, res) => { req.resume(); req.on("end", () => { res.writeHead(200, { "content-type": "application/json" }); res.end(body) }) })
+    .listen(Number(process.env.PORT), "127.0.0.1")
+`
+
+interface Measured {
+  readonly row: string
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly status2xx: number
+  readonly status4xx: number
+  readonly status5xx: number
+  readonly target: string
+}
+
+type Options = Parameters<typeof autocannon>[0]
+
+const measure = (row: string, target: string, result: autocannon.Result): Measured => ({
+  row,
+  rps: result.requests.average,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  status2xx: result["2xx"],
+  status4xx: result["4xx"],
+  status5xx: result["5xx"] + result.errors + result.timeouts,
+  target
+})
+
+const run = (options: Options, duration: number) => autocannon({ ...options, duration, connections })
+
+const body = JSON.stringify({
+  sys: { type: "Entry", id: "5KsDBWseXY6QegucYAoacS" },
+  fields: { title: { "en-US": "Hello" } }
+})
+const contentful = {
+  "content-type": "application/vnd.contentful.management.v1+json",
+  "x-contentful-topic": "ContentManagement.Entry.publish"
+}
+
+const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>> => {
+  const dataDir = await mkdtemp(join(tmpdir(), "tenantry-bench-webhooks-"))
+  const port = await freePort()
+  let dropDatabase = async () => {}
+  const env: Record<string, string> = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    PLANS: JSON.stringify({ free: { maxTenants: 10_000 } }),
+    WEBHOOK_RATE_LIMIT_PER_CLIENT: "1000000/1000000",
+    WEBHOOK_RATE_LIMIT_PER_WEBHOOK: "1000000/1000000"
+  } as never
+  if (engine === "postgres") {
+    const name = `tenantry_bench_webhooks_${Date.now().toString(36)}`
+    const { SqlClient } = await import("effect/sql")
+    const { PgClient } = await import("@effect/sql-pg")
+    const { Redacted } = await import("effect")
+    const exec = (statement: string) =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          yield* sql.unsafe(statement)
+        }).pipe(
+          Effect.provide(PgClient.layer({ url: Redacted.make(postgresUrl), maxConnections: 1 })),
+          Effect.orDie
+        )
+      )
+    await exec(`CREATE DATABASE ${name}`)
+    dropDatabase = () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    const url = new URL(postgresUrl)
+    url.pathname = `/${name}`
+    env.DATABASE_URL = url.toString()
+  }
+  const server = spawn(node, ["apps/server/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
+  try {
+    const base = `http://127.0.0.1:${port}`
+    await waitFor(`${base}/healthz`, server)
+    const keys = await Effect.runPromise(loadOrCreateDevKeys(dataDir))
+    const token = await Effect.runPromise(mintDevToken({ ...keys, userId: "user_bench", ttlSeconds: 3600 }))
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" }
+    const paths: Array<string> = []
+    for (let i = 0; i < webhookCount; i++) {
+      const slug = `bench-${i}`
+      const created = await fetch(`${base}/api/tenants`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ slug, cms: "contentful", spaceId: "abc123" })
+      })
+      if (created.status !== 201) throw new Error(`create failed: ${created.status} ${await created.text()}`)
+      const webhook = await fetch(`${base}/api/tenants/${slug}/cache-refresh-webhooks`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ provider: "contentful" })
+      })
+      if (webhook.status !== 200) throw new Error(`webhook failed: ${webhook.status} ${await webhook.text()}`)
+      paths.push(new URL(((await webhook.json()) as { url: string }).url).pathname)
+    }
+    const valid = (of: ReadonlyArray<string>): Options => ({
+      url: base,
+      requests: of.map((path) => ({ method: "POST" as const, path, headers: contentful, body }))
+    })
+    const invalid: Options = {
+      url: base,
+      requests: paths.flatMap((path) => [
+        { method: "POST" as const, path: path.replace(/whsec_.*/, "whsec_wrong"), headers: contentful, body },
+        { method: "POST" as const, path: "/api/webhooks/cache-refresh/whk_unknown0000000000/whsec_x", body }
+      ])
+    }
+
+    await run(valid(paths), 2) // warm-up
+    const spread = measure(
+      `${engine}: valid deliveries over ${paths.length} webhooks`,
+      "≥ 3,000 deliveries/s, p99 ≤ 25 ms",
+      await run(valid(paths), seconds)
+    )
+    // The flood targets half the tenants; valid deliveries go to the other half meanwhile.
+    const half = Math.max(1, Math.floor(paths.length / 2))
+    const [flood, beside] = await Promise.all([
+      run({ ...invalid, requests: (invalid.requests ?? []).slice(0, half * 2) }, seconds),
+      run(valid(paths.slice(half)), seconds)
+    ])
+    return [
+      spread,
+      measure(`${engine}: invalid flood (wrong secret / unknown id)`, "≥ 20,000 rejected/s, no 5xx", flood),
+      measure(`${engine}: valid deliveries to other tenants during the flood`, "p99 ≤ 25 ms", beside)
+    ]
+  } finally {
+    await stop(server)
+    await dropDatabase()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+const baseline = async (): Promise<Measured> => {
+  const port = await freePort()
+  const server = spawn(node, ["-e", baselineSource], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: "ignore"
+  })
+  try {
+    await waitFor(`http://127.0.0.1:${port}/`, server)
+    const options: Options = { url: `http://127.0.0.1:${port}/`, method: "POST", headers: contentful, body }
+    await run(options, 2)
+    return measure("baseline: raw node:http, POST, static JSON", "(reference)", await run(options, seconds))
+  } finally {
+    await stop(server)
+  }
+}
+
+const rows: Array<Measured> = [await baseline()]
+for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEngine(engine)))
+
+const raw = rows[0]!.rps
+console.log(
+  `\nWebhook load: ${connections} connections, ${seconds} s per row, load generator on the same box\n`
+)
+console.log("| row | req/s | vs raw | p50 | p99 | 2xx | 4xx | 5xx/errors | target |")
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+for (const row of rows) {
+  console.log(
+    `| ${row.row} | ${Math.round(row.rps).toLocaleString("en-US")} | ${(row.rps / raw).toFixed(2)}× | ${row.p50} ms | ${row.p99} ms | ${row.status2xx} | ${row.status4xx} | ${row.status5xx} | ${row.target} |`
+  )
+}

@@ -1,0 +1,475 @@
+import { request as httpRequest } from "node:http"
+import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Config } from "../../application/config.ts"
+import { Kv } from "../../application/ports/Kv.ts"
+import { databaseTargets } from "../support/databases.ts"
+import { request } from "../support/http.ts"
+import { startTestServer, type TestServer } from "../support/testServer.ts"
+
+let counter = 0
+const uniqueSlug = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
+
+/** A raw POST: any body, any headers (or none), as a CMS would send it. */
+const post = async (
+  server: TestServer,
+  path: string,
+  options: { readonly body?: string | Uint8Array; readonly headers?: Record<string, string> } = {}
+) => {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method: "POST",
+    headers: options.headers ?? {},
+    ...(options.body === undefined ? {} : { body: options.body })
+  })
+  const text = await response.text()
+  return {
+    status: response.status,
+    headers: response.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are read field by field in assertions
+    body: (text === "" ? undefined : JSON.parse(text)) as any
+  }
+}
+
+/** A chunked body (no Content-Length) of `bytes` bytes: the limit must hold while streaming. */
+const postChunked = (server: TestServer, path: string, bytes: number) =>
+  new Promise<number>((resolve, reject) => {
+    const url = new URL(`${server.baseUrl}${path}`)
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: "POST" },
+      (response) => {
+        response.resume()
+        resolve(response.statusCode ?? 0)
+      }
+    )
+    req.on("error", (error) => (String(error).includes("EPIPE") ? undefined : reject(error)))
+    const chunk = Buffer.alloc(8192, 97)
+    let sent = 0
+    const pump = () => {
+      while (sent < bytes) {
+        const size = Math.min(chunk.length, bytes - sent)
+        sent += size
+        if (!req.write(chunk.subarray(0, size))) return req.once("drain", pump)
+      }
+      req.end()
+    }
+    pump()
+  })
+
+/** Each provider's documented delivery: headers and body as they send it. */
+const deliveries = {
+  contentful: {
+    headers: {
+      "content-type": "application/vnd.contentful.management.v1+json",
+      "x-contentful-topic": "ContentManagement.Entry.publish"
+    },
+    body: JSON.stringify({
+      sys: {
+        type: "Entry",
+        id: "5KsDBWseXY6QegucYAoacS",
+        space: { sys: { type: "Link", linkType: "Space", id: "yadj1kx9rmg0" } }
+      },
+      fields: { title: { "en-US": "Hello, World!" } }
+    }),
+    eventType: "ContentManagement.Entry.publish"
+  },
+  prismic: {
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      type: "api-update",
+      masterRef: "ZBGy7RAAACQA3Y7W",
+      releases: {},
+      masks: {},
+      tags: {},
+      experiments: {},
+      documents: ["ZBGy6BAAACMA3Y6x"],
+      domain: "my-repo",
+      apiUrl: "https://my-repo.prismic.io/api",
+      secret: null
+    }),
+    eventType: "api-update"
+  },
+  storyblok: {
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      text: "The user test@storyblok.com published the Story XYZ",
+      action: "published",
+      space_id: 1234,
+      story_id: 123456,
+      full_slug: "home"
+    }),
+    eventType: "published"
+  },
+  generic: { headers: { "content-type": "text/plain" }, body: "anything at all, not JSON", eventType: null }
+} as const
+
+for (const target of databaseTargets) {
+  describe(`Webhooks over HTTP (${target.name})`, () => {
+    let server: TestServer
+
+    beforeAll(async () => {
+      server = await startTestServer(target)
+    })
+    afterAll(async () => {
+      await server?.close()
+    })
+
+    const createTenant = async (ownerToken: string) => {
+      const slug = uniqueSlug("hook")
+      const created = await request(server, "POST", "/api/tenants", {
+        token: ownerToken,
+        body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
+      })
+      expect(created.status).toBe(201)
+      return slug
+    }
+    const snapshotOf = (slug: string) =>
+      server.run(
+        Effect.gen(function* () {
+          const kv = yield* Kv
+          const value = yield* kv.get(`proxy:${slug}`)
+          return value === undefined ? undefined : (JSON.parse(value) as { cache: Record<string, number> })
+        })
+      )
+    const receiverPath = (url: string) => new URL(url).pathname
+
+    for (const [provider, delivery] of Object.entries(deliveries)) {
+      it(`given a ${provider} cache-refresh webhook, when it is created, fired with ${provider}'s real payload, listed, regenerated and deleted, then each step answers as documented and no secret or hash shows anywhere`, async () => {
+        const owner = await server.token(`user_owner_${provider}`)
+        const slug = await createTenant(owner)
+        const base = `/api/tenants/${slug}/cache-refresh-webhooks`
+
+        // create: the secret and URL, once
+        const created = await request(server, "POST", base, { token: owner, body: { provider } })
+        expect(created.status).toBe(200)
+        const { webhook, secret, url } = created.body
+        expect(webhook).toMatchObject({ provider, refreshApi: true, refreshAssets: false, enabled: true })
+        expect(webhook.id).toMatch(/^whk_[a-z0-9]+$/)
+        expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/)
+        const publicBaseUrl = await server.run(
+          Effect.map(Effect.service(Config), (config) => config.publicBaseUrl)
+        )
+        expect(url).toBe(`${publicBaseUrl}/api/webhooks/cache-refresh/${webhook.id}/${secret}`)
+
+        // fire
+        const fired = await post(server, receiverPath(url), {
+          headers: delivery.headers,
+          body: delivery.body
+        })
+        expect(fired.status).toBe(200)
+        expect(fired.body).toEqual({
+          ok: true,
+          refreshed: true,
+          versions: { apiCacheVersion: 2, assetCacheVersion: 1, htmlCacheVersion: 1 }
+        })
+        expect((await snapshotOf(slug))?.cache.apiCacheVersion).toBe(2)
+
+        // its history
+        const events = await request(server, "GET", `${base}/${webhook.id}/events`, { token: owner })
+        expect(events.status).toBe(200)
+        expect(events.body.events).toHaveLength(1)
+        expect(events.body.events[0]).toMatchObject({
+          status: "synced",
+          previousApiCacheVersion: 1,
+          nextApiCacheVersion: 2,
+          refreshType: "api",
+          eventType: delivery.eventType,
+          message: null
+        })
+        expect(events.body.events[0].kvSyncedAt).toEqual(expect.any(String))
+        expect(events.body.events[0].durationMs).toEqual(expect.any(Number))
+
+        // the list: metadata and the last delivery, never the hash
+        const listed = await request(server, "GET", base, { token: owner })
+        expect(listed.status).toBe(200)
+        expect(listed.body.webhooks).toEqual([
+          expect.objectContaining({
+            id: webhook.id,
+            provider,
+            lastStatus: "synced",
+            lastTriggeredAt: expect.any(String)
+          })
+        ])
+        expect(Object.keys(listed.body.webhooks[0]).sort()).toEqual(
+          [
+            "createdAt",
+            "enabled",
+            "id",
+            "lastStatus",
+            "lastTriggeredAt",
+            "provider",
+            "refreshApi",
+            "refreshAssets",
+            "updatedAt"
+          ].sort()
+        )
+
+        // regenerate: the old URL is dead at once
+        const regenerated = await request(server, "POST", `${base}/${webhook.id}/regenerate`, {
+          token: owner
+        })
+        expect(regenerated.status).toBe(200)
+        expect(regenerated.body.webhook.id).toBe(webhook.id)
+        expect(regenerated.body.secret).not.toBe(secret)
+        expect((await post(server, receiverPath(url), { body: "{}" })).status).toBe(404)
+        const again = await post(server, receiverPath(regenerated.body.url), {
+          headers: delivery.headers,
+          body: delivery.body
+        })
+        expect(again.status).toBe(200)
+        expect(again.body.versions.apiCacheVersion).toBe(3)
+
+        // delete: the URL is dead, the history kept
+        const deleted = await request(server, "DELETE", `${base}/${webhook.id}`, { token: owner })
+        expect(deleted.status).toBe(200)
+        expect(deleted.body).toEqual({ ok: true })
+        expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(404)
+        expect((await request(server, "GET", `${base}/${webhook.id}/events`, { token: owner })).status).toBe(
+          404
+        )
+        expect((await request(server, "DELETE", `${base}/${webhook.id}`, { token: owner })).status).toBe(404)
+        const kept = await server.run(
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            return yield* sql<{
+              n: unknown
+            }>`SELECT count(*) AS n FROM tenant_webhook_events WHERE webhook_id = ${webhook.id}`
+          })
+        )
+        expect(Number(kept[0]!.n)).toBe(2)
+
+        // the audit history: every step, deliveries by the webhook, and no secret or hash
+        const audit = await request(server, "GET", `/api/tenants/${slug}/audit-events`, { token: owner })
+        const types = audit.body.events.map((event: { type: string }) => event.type)
+        expect(types).toEqual(
+          expect.arrayContaining([
+            "CacheRefreshWebhookCreated",
+            "CacheRefreshWebhookRegenerated",
+            "CacheRefreshWebhookDeleted"
+          ])
+        )
+        const bumps = audit.body.events.filter(
+          (event: { type: string }) => event.type === "CacheVersionsBumped"
+        )
+        expect(bumps).toHaveLength(2)
+        for (const bump of bumps) expect(bump.actor).toEqual({ type: "webhook", id: webhook.id })
+        const everything = JSON.stringify([audit.body, listed.body, events.body, await snapshotOf(slug)])
+        for (const leaked of [secret, regenerated.body.secret]) {
+          expect(everything).not.toContain(leaked)
+          expect(everything).not.toContain((await sha256(leaked)).slice(0, 16))
+        }
+        expect(everything).not.toMatch(/secretHash|sealedSecret|whsec_/)
+      })
+    }
+
+    it("given a webhook that opts into assets, when it fires, then the api and asset versions both go up by one", async () => {
+      const owner = await server.token("user_owner_assets")
+      const slug = await createTenant(owner)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body: { provider: "generic", refreshAssets: true }
+      })
+      expect(created.body.webhook.refreshAssets).toBe(true)
+      const fired = await post(server, receiverPath(created.body.url))
+      expect(fired.status).toBe(200)
+      expect(fired.body.versions).toEqual({ apiCacheVersion: 2, assetCacheVersion: 2, htmlCacheVersion: 1 })
+      expect((await snapshotOf(slug))?.cache).toMatchObject({ apiCacheVersion: 2, assetCacheVersion: 2 })
+    })
+
+    it("given invalid create bodies and roles, when they create webhooks, then 400 for an unknown provider and 403 below admin", async () => {
+      const owner = await server.token("user_owner_validation")
+      const slug = await createTenant(owner)
+      const base = `/api/tenants/${slug}/cache-refresh-webhooks`
+      expect(
+        (await request(server, "POST", base, { token: owner, body: { provider: "wordpress" } })).status
+      ).toBe(400)
+      expect(
+        (await request(server, "POST", base, { token: owner, body: { provider: "generic", extra: 1 } }))
+          .status
+      ).toBe(400)
+      expect((await request(server, "POST", `${base}/whk_nope/regenerate`, { token: owner })).status).toBe(
+        404
+      )
+    })
+
+    it("given the site-publish webhook, when it is called before a secret exists, with no, a wrong, the right and a rotated secret, then 403, 401, 200 and 401 in turn, and 404 for an unknown tenant", async () => {
+      const owner = await server.token("user_owner_site")
+      const slug = await createTenant(owner)
+      const hook = `/api/tenants/${slug}/webhook`
+
+      const unconfigured = await post(server, `${hook}?secret=whatever`)
+      expect(unconfigured.status).toBe(403)
+      expect(unconfigured.body).toMatchObject({ error: "forbidden", message: "webhook not configured" })
+      expect((await post(server, "/api/tenants/no-such-tenant-here/webhook?secret=x")).status).toBe(404)
+
+      const first = await request(server, "POST", `${hook}-secret`, { token: owner })
+      expect(first.status).toBe(200)
+      const second = await request(server, "POST", `${hook}-secret`, { token: owner })
+      expect(second.body.secret).toBe(first.body.secret)
+
+      expect((await post(server, hook)).status).toBe(401)
+      expect((await post(server, `${hook}?secret=wrong`)).status).toBe(401)
+      const published = await post(server, `${hook}?secret=${encodeURIComponent(first.body.secret)}`, {
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "triggerType=site_publish&payload=whatever"
+      })
+      expect(published.status).toBe(200)
+      expect(published.body).toEqual({ ok: true, htmlCacheVersion: 2 })
+      expect((await snapshotOf(slug))?.cache.htmlCacheVersion).toBe(2)
+
+      const rotated = await request(server, "PUT", `${hook}-secret`, { token: owner })
+      expect(rotated.status).toBe(200)
+      expect(rotated.body.secret).not.toBe(first.body.secret)
+      expect((await post(server, `${hook}?secret=${encodeURIComponent(first.body.secret)}`)).status).toBe(401)
+      const afterRotation = await post(server, `${hook}?secret=${encodeURIComponent(rotated.body.secret)}`, {
+        body: new Uint8Array([0, 1, 2, 255])
+      })
+      expect(afterRotation.status).toBe(200)
+      expect(afterRotation.body.htmlCacheVersion).toBe(3)
+
+      const audit = await request(server, "GET", `/api/tenants/${slug}/audit-events`, { token: owner })
+      const serialized = JSON.stringify(audit.body)
+      expect(serialized).not.toContain(first.body.secret)
+      expect(serialized).not.toContain(rotated.body.secret)
+      expect(serialized).not.toMatch(/sealedSecret/)
+      const bumps = audit.body.events.filter(
+        (event: { type: string }) => event.type === "CacheVersionsBumped"
+      )
+      for (const bump of bumps) expect(bump.actor).toEqual({ type: "webhook", id: "site-publish" })
+    })
+
+    it("given the receivers, when bodies of 64 KiB + 1 arrive with and without Content-Length, then 413; exactly 64 KiB is accepted", async () => {
+      const owner = await server.token("user_owner_limits")
+      const slug = await createTenant(owner)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body: { provider: "generic" }
+      })
+      const path = receiverPath(created.body.url)
+      const secret = (await request(server, "POST", `/api/tenants/${slug}/webhook-secret`, { token: owner }))
+        .body.secret
+      const site = `/api/tenants/${slug}/webhook?secret=${encodeURIComponent(secret)}`
+
+      const tooBig = await post(server, path, {
+        body: "a".repeat(65_537),
+        headers: { "content-type": "text/plain" }
+      })
+      expect(tooBig.status).toBe(413)
+      expect(tooBig.body.error).toBe("payload_too_large")
+      expect((await post(server, site, { body: "a".repeat(65_537) })).status).toBe(413)
+      expect(await postChunked(server, path, 65_537)).toBe(413)
+      expect(await postChunked(server, site, 200_000)).toBe(413)
+      expect((await post(server, path, { body: "a".repeat(65_536) })).status).toBe(200)
+      expect((await snapshotOf(slug))?.cache.apiCacheVersion).toBe(2)
+    })
+
+    it("given odd path segments (NUL bytes, undecodable bytes, non-ASCII, overlong), when the receivers are called, then 404 or 400, never 5xx", async () => {
+      for (const segment of ["%00", "whk_abc%00", "%ff", "pr%C3%B6be", "a".repeat(300), "whk_%F0%9F%98%80"]) {
+        for (const path of [
+          `/api/webhooks/cache-refresh/${segment}/whsec_x`,
+          `/api/webhooks/cache-refresh/whk_abc/${segment}`,
+          `/api/tenants/${segment}/webhook?secret=${segment}`
+        ]) {
+          const reply = await post(server, path, { body: "{}" })
+          expect([400, 404], `${path} → ${reply.status}`).toContain(reply.status)
+          expect(reply.body.error).toEqual(expect.any(String))
+        }
+      }
+    })
+
+    it("given one webhook, when 200 valid deliveries arrive at once, then each counts exactly once and the KV snapshot ends with the last version", async () => {
+      const owner = await server.token("user_owner_burst")
+      const slug = await createTenant(owner)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body: { provider: "contentful" }
+      })
+      const path = receiverPath(created.body.url)
+      const replies = await Promise.all(
+        Array.from({ length: 200 }, () => post(server, path, deliveries.contentful))
+      )
+      expect(replies.map((reply) => reply.status)).toEqual(Array(200).fill(200))
+      const versions = replies.map((reply) => reply.body.versions.apiCacheVersion).sort((a, b) => a - b)
+      expect(versions).toEqual(Array.from({ length: 200 }, (_, i) => i + 2))
+      expect((await snapshotOf(slug))?.cache.apiCacheVersion).toBe(201)
+      const tenant = await request(server, "GET", `/api/tenants/${slug}`, { token: owner })
+      expect(tenant.body.value.apiCacheVersion).toBe(201)
+      const events = await request(
+        server,
+        "GET",
+        `/api/tenants/${slug}/cache-refresh-webhooks/${created.body.webhook.id}/events`,
+        {
+          token: owner
+        }
+      )
+      expect(events.body.events).toHaveLength(50)
+      expect(events.body.events.every((event: { status: string }) => event.status === "synced")).toBe(true)
+    })
+  })
+
+  describe(`Webhook receivers under abuse (${target.name})`, () => {
+    let server: TestServer
+
+    beforeAll(async () => {
+      server = await startTestServer(target, {
+        WEBHOOK_RATE_LIMIT_PER_WEBHOOK: "40/10",
+        WEBHOOK_RATE_LIMIT_PER_CLIENT: "100/20"
+      })
+    })
+    afterAll(async () => {
+      await server?.close()
+    })
+
+    it("given a flood of wrong-secret deliveries, when they arrive, then only 404s and 429s with Retry-After come back, no 5xx, and nothing stored changes", async () => {
+      const owner = await server.token("user_owner_flood")
+      const slug = `flood-${Date.now().toString(36)}`
+      expect(
+        (
+          await request(server, "POST", "/api/tenants", {
+            token: owner,
+            body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
+          })
+        ).status
+      ).toBe(201)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body: { provider: "generic" }
+      })
+      const id = created.body.webhook.id
+      const wrong = [
+        `/api/webhooks/cache-refresh/${id}/whsec_wrong`,
+        `/api/webhooks/cache-refresh/whk_unknown000000/whsec_x`,
+        `/api/webhooks/cache-refresh/${id}/${"x".repeat(300)}`
+      ]
+      const replies = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => post(server, wrong[i % wrong.length]!, { body: "{}" }))
+      )
+      const statuses = new Set(replies.map((reply) => reply.status))
+      expect([...statuses].sort()).toEqual([404, 429])
+      const limited = replies.find((reply) => reply.status === 429)!
+      expect(limited.body.error).toBe("rate_limited")
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
+      const notFound = replies.filter((reply) => reply.status === 404)
+      expect(
+        new Set(
+          notFound.map((reply) => JSON.stringify({ error: reply.body.error, message: reply.body.message }))
+        ).size
+      ).toBe(1)
+
+      const tenant = await request(server, "GET", `/api/tenants/${slug}`, { token: owner })
+      expect(tenant.body.value.apiCacheVersion).toBe(1)
+      const stored = await server.run(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          return yield* sql<{ n: unknown }>`SELECT count(*) AS n FROM tenant_webhook_events`
+        })
+      )
+      expect(Number(stored[0]!.n)).toBe(0)
+    })
+  })
+}
+
+const sha256 = async (text: string) =>
+  Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))), (byte) =>
+    byte.toString(16).padStart(2, "0")
+  ).join("")
