@@ -7,49 +7,12 @@
  *   npm run bench:http -- postgres     # one engine
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50).
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtemp, rm } from "node:fs/promises"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import autocannon from "autocannon"
-import { Effect } from "effect"
-import { loadOrCreateDevKeys, mintDevToken } from "../adapters/auth/devKeys.ts"
-import { type EngineName, parseEngines, postgresUrl } from "./support.ts"
+import { startBaseline, startServer } from "./serverProcess.ts"
+import { type EngineName, parseEngines } from "./support.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
-const node = process.execPath
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
-const waitFor = async (url: string, child: ChildProcess) => {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`${url} did not come up`)
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
-
 const baselineSource = `
   const body = JSON.stringify({ key: "proxy:bench", value: { slug: "bench", cacheTTL: 300 } })
   require("node:http").createServer((_, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end(body) })
@@ -83,42 +46,10 @@ const load = async (
 }
 
 const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>> => {
-  const dataDir = await mkdtemp(join(tmpdir(), "tenantry-bench-http-"))
-  const port = await freePort()
-  let dropDatabase = async () => {}
-  const env: Record<string, string> = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir
-  } as never
-  if (engine === "postgres") {
-    const name = `tenantry_bench_http_${Date.now().toString(36)}`
-    const { SqlClient } = await import("effect/sql")
-    const { PgClient } = await import("@effect/sql-pg")
-    const { Redacted } = await import("effect")
-    const run = (statement: string) =>
-      Effect.runPromise(
-        Effect.gen(function* () {
-          const sql = yield* SqlClient.SqlClient
-          yield* sql.unsafe(statement)
-        }).pipe(
-          Effect.provide(PgClient.layer({ url: Redacted.make(postgresUrl), maxConnections: 1 })),
-          Effect.orDie
-        )
-      )
-    await run(`CREATE DATABASE ${name}`)
-    dropDatabase = () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    const url = new URL(postgresUrl)
-    url.pathname = `/${name}`
-    env.DATABASE_URL = url.toString()
-  }
-  const server = spawn(node, ["apps/server/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
+  const server = await startServer(engine)
   try {
-    const base = `http://127.0.0.1:${port}`
-    await waitFor(`${base}/healthz`, server)
-    const keys = await Effect.runPromise(loadOrCreateDevKeys(dataDir))
-    const token = await Effect.runPromise(mintDevToken({ ...keys, userId: "user_bench", ttlSeconds: 3600 }))
+    const base = server.base
+    const token = await server.token("user_bench")
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" }
     const created = await fetch(`${base}/api/tenants`, {
       method: "POST",
@@ -138,25 +69,16 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
     })
     return [read, refresh]
   } finally {
-    await stop(server)
-    await dropDatabase()
-    await rm(dataDir, { recursive: true, force: true })
+    await server.close()
   }
 }
 
 const baseline = async (): Promise<Measured> => {
-  const port = await freePort()
-  const server = spawn(node, ["-e", baselineSource], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: "ignore"
-  })
+  const server = await startBaseline(baselineSource)
   try {
-    await waitFor(`http://127.0.0.1:${port}/`, server)
-    return await load("baseline: raw node:http, static JSON", "(reference)", {
-      url: `http://127.0.0.1:${port}/`
-    })
+    return await load("baseline: raw node:http, static JSON", "(reference)", { url: `${server.base}/` })
   } finally {
-    await stop(server)
+    await server.close()
   }
 }
 

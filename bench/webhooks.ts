@@ -14,49 +14,12 @@
  *   npm run bench:webhooks -- postgres     # one engine
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50), BENCH_WEBHOOKS (50).
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtemp, rm } from "node:fs/promises"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import autocannon from "autocannon"
-import { Effect } from "effect"
-import { loadOrCreateDevKeys, mintDevToken } from "../adapters/auth/devKeys.ts"
-import { type EngineName, parseEngines, postgresUrl } from "./support.ts"
+import { startBaseline, startServer } from "./serverProcess.ts"
+import { type EngineName, parseEngines } from "./support.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
-const node = process.execPath
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
-const waitFor = async (url: string, child: ChildProcess) => {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`${url} did not come up`)
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
-
 const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 50)
 
 const baselineSource = `
@@ -101,45 +64,14 @@ const contentful = {
 }
 
 const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>> => {
-  const dataDir = await mkdtemp(join(tmpdir(), "tenantry-bench-webhooks-"))
-  const port = await freePort()
-  let dropDatabase = async () => {}
-  const env: Record<string, string> = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
+  const server = await startServer(engine, {
     PLANS: JSON.stringify({ free: { maxTenants: 10_000 } }),
     WEBHOOK_RATE_LIMIT_PER_CLIENT: "1000000/1000000",
     WEBHOOK_RATE_LIMIT_PER_WEBHOOK: "1000000/1000000"
-  } as never
-  if (engine === "postgres") {
-    const name = `tenantry_bench_webhooks_${Date.now().toString(36)}`
-    const { SqlClient } = await import("effect/sql")
-    const { PgClient } = await import("@effect/sql-pg")
-    const { Redacted } = await import("effect")
-    const exec = (statement: string) =>
-      Effect.runPromise(
-        Effect.gen(function* () {
-          const sql = yield* SqlClient.SqlClient
-          yield* sql.unsafe(statement)
-        }).pipe(
-          Effect.provide(PgClient.layer({ url: Redacted.make(postgresUrl), maxConnections: 1 })),
-          Effect.orDie
-        )
-      )
-    await exec(`CREATE DATABASE ${name}`)
-    dropDatabase = () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    const url = new URL(postgresUrl)
-    url.pathname = `/${name}`
-    env.DATABASE_URL = url.toString()
-  }
-  const server = spawn(node, ["apps/server/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
+  })
   try {
-    const base = `http://127.0.0.1:${port}`
-    await waitFor(`${base}/healthz`, server)
-    const keys = await Effect.runPromise(loadOrCreateDevKeys(dataDir))
-    const token = await Effect.runPromise(mintDevToken({ ...keys, userId: "user_bench", ttlSeconds: 3600 }))
+    const base = server.base
+    const token = await server.token("user_bench")
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" }
     const paths: Array<string> = []
     for (let i = 0; i < webhookCount; i++) {
@@ -188,25 +120,18 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
       measure(`${engine}: valid deliveries to other tenants during the flood`, "p99 ≤ 25 ms", beside)
     ]
   } finally {
-    await stop(server)
-    await dropDatabase()
-    await rm(dataDir, { recursive: true, force: true })
+    await server.close()
   }
 }
 
 const baseline = async (): Promise<Measured> => {
-  const port = await freePort()
-  const server = spawn(node, ["-e", baselineSource], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: "ignore"
-  })
+  const server = await startBaseline(baselineSource)
   try {
-    await waitFor(`http://127.0.0.1:${port}/`, server)
-    const options: Options = { url: `http://127.0.0.1:${port}/`, method: "POST", headers: contentful, body }
+    const options: Options = { url: `${server.base}/`, method: "POST", headers: contentful, body }
     await run(options, 2)
     return measure("baseline: raw node:http, POST, static JSON", "(reference)", await run(options, seconds))
   } finally {
-    await stop(server)
+    await server.close()
   }
 }
 

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtemp, rm } from "node:fs/promises"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
+import { loadOrCreateDevKeys, mintDevToken } from "../adapters/auth/devKeys.ts"
+import { type EngineName, postgresUrl } from "./support.ts"
+
+/** Shared by the HTTP benches: a real server (or a baseline) in its own process on loopback. */
+
+const node = process.execPath
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const waitFor = async (url: string, child: ChildProcess) => {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${url} did not come up`)
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+const exec = (statement: string) =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(statement)
+    }).pipe(
+      Effect.provide(PgClient.layer({ url: Redacted.make(postgresUrl), maxConnections: 1 })),
+      Effect.orDie
+    )
+  )
+
+export interface BenchServer {
+  readonly base: string
+  /** A session token for `userId`, signed with the server's dev key. */
+  readonly token: (userId: string) => Promise<string>
+  readonly close: () => Promise<void>
+}
+
+/** Tenantry on a free port over a fresh database of the engine (a temp DATA_DIR; a new PostgreSQL database). */
+export const startServer = async (
+  engine: EngineName,
+  extraEnv: Record<string, string> = {}
+): Promise<BenchServer> => {
+  const dataDir = await mkdtemp(join(tmpdir(), "tenantry-bench-"))
+  const port = await freePort()
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    ...extraEnv
+  }
+  let dropDatabase = async () => {}
+  if (engine === "postgres") {
+    const name = `tenantry_bench_http_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
+    await exec(`CREATE DATABASE ${name}`)
+    dropDatabase = () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    const url = new URL(postgresUrl)
+    url.pathname = `/${name}`
+    env.DATABASE_URL = url.toString()
+  }
+  const server = spawn(node, ["apps/server/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
+  const base = `http://127.0.0.1:${port}`
+  const close = async () => {
+    await stop(server)
+    await dropDatabase()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+  try {
+    await waitFor(`${base}/healthz`, server)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  const keys = await Effect.runPromise(loadOrCreateDevKeys(dataDir))
+  return {
+    base,
+    token: (userId) => Effect.runPromise(mintDevToken({ ...keys, userId, ttlSeconds: 3600 })),
+    close
+  }
+}
+
+/** A raw node:http server from `source` (it listens on process.env.PORT), for the baseline row. */
+export const startBaseline = async (source: string) => {
+  const port = await freePort()
+  const server = spawn(node, ["-e", source], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" })
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(`${base}/`, server)
+  return { base, close: () => stop(server) }
+}
