@@ -5,6 +5,7 @@ import {
   CacheTarget,
   CacheTTL,
   ContentfulConfig,
+  cmsFieldNames,
   cmsProviders,
   GenericConfig,
   PrismicConfig,
@@ -36,18 +37,17 @@ export type CreateTenantBody = typeof CreateTenantBody.Type
 
 const providerField = Schema.optionalKey(Schema.String)
 
+/** Every provider's own fields, flat beside `cms` (checked per provider where they are used). */
+const providerFields = Object.fromEntries(cmsFieldNames.map((name) => [name, providerField])) as Record<
+  (typeof cmsFieldNames)[number],
+  typeof providerField
+>
+
 /** Only the fields that change; provider fields merge into the current CMS configuration. */
 export const UpdateTenantBody = Schema.Struct({
   slug: Schema.optionalKey(Schema.String),
   cms: Schema.optionalKey(Schema.Literals(cmsProviders)),
-  spaceId: providerField,
-  environment: providerField,
-  repository: providerField,
-  region: providerField,
-  siteId: providerField,
-  projectId: providerField,
-  dataset: providerField,
-  apiOrigin: providerField,
+  ...providerFields,
   cacheTTL: Schema.optionalKey(CacheTTL),
   websiteDomain: Schema.optionalKey(Schema.NullOr(Hostname)),
   siteProxy: Schema.optionalKey(Schema.Boolean)
@@ -90,14 +90,7 @@ export const TenantValue = Schema.Struct({
   tenantId: Schema.String,
   slug: Schema.String,
   cms: Schema.Literals(cmsProviders),
-  spaceId: providerField,
-  environment: providerField,
-  repository: providerField,
-  region: providerField,
-  siteId: providerField,
-  projectId: providerField,
-  dataset: providerField,
-  apiOrigin: providerField,
+  ...providerFields,
   cacheTTL: Schema.Int,
   websiteDomain: Schema.NullOr(Schema.String),
   siteProxy: Schema.Boolean,
