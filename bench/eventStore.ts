@@ -15,7 +15,8 @@ import { encodeTenantEvent } from "../application/events/tenantCodec.ts"
 import { loadAggregate } from "../application/handleCommand.ts"
 import { type Checkpoint, EventStore, type NewEvent } from "../application/ports/EventStore.ts"
 import type { Projector } from "../application/projections/Projector.ts"
-import { awaitProjection, runProjector } from "../application/projections/runProjector.ts"
+import { ProjectionWaits } from "../application/projections/projectionWaits.ts"
+import { runProjector } from "../application/projections/runProjector.ts"
 import { tenantViewHandles } from "../application/projections/tenantView.ts"
 import { tenantAggregate } from "../application/tenants/tenantAggregate.ts"
 import { fold } from "../domain/shared/decider.ts"
@@ -309,7 +310,10 @@ export const projectorCatchUp = (
     const limit = Math.max(5000, durationMillis * 3)
     const started = now()
     const fiber = yield* Effect.forkChild(runProjector(projector, { batchSize, pollMillis: 50 }))
-    const reached = yield* awaitProjection(projector.name, target, limit)
+    const reached = yield* Effect.gen(function* () {
+      const waits = yield* ProjectionWaits
+      return yield* waits.reached(projector.name, target, limit)
+    }).pipe(Effect.provide(ProjectionWaits.layer))
     const elapsed = now() - started
     yield* Fiber.interrupt(fiber)
     const rate = (counter.n * 1000) / elapsed

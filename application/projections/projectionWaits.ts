@@ -4,7 +4,8 @@ import { ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
 import { isAtOrAfter } from "./runProjector.ts"
 
 /**
- * `awaitProjection` for many waiters at once: they share one checkpoint read per few
+ * Waiting until a projector has handled everything up to a checkpoint (on whichever
+ * node runs it), for many waiters at once: they share one checkpoint read per few
  * milliseconds instead of each polling the database (200 concurrent webhook deliveries
  * would otherwise be 10,000 reads a second, starving the projector they wait for).
  */

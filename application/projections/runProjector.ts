@@ -61,21 +61,3 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
       Effect.forever
     )
   })
-
-/**
- * Waits until the projector has handled everything up to `target` (on whichever node
- * runs it), or `timeoutMillis` passes. True when it got there.
- */
-export const awaitProjection = (name: string, target: Checkpoint, timeoutMillis: number) =>
-  Effect.gen(function* () {
-    const store = yield* EventStore
-    const checkpoints = yield* ProjectionCheckpoints
-    const reached = Effect.gen(function* () {
-      while (!isAtOrAfter(yield* checkpoints.load(name), target)) yield* store.awaitAppend(20)
-      return true
-    })
-    return yield* reached.pipe(
-      Effect.timeoutOption(timeoutMillis),
-      Effect.map((outcome) => outcome._tag === "Some")
-    )
-  })

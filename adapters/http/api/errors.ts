@@ -63,8 +63,6 @@ export class ValidationFailed extends Schema.Error<ValidationFailed>("Validation
   { httpApiStatus: 400, description: "The request is malformed; `errors` maps each field to its problems" }
 ) {}
 
-export const tenantErrors = [NotFound, Forbidden, InsufficientRole] as const
-
 export class AlreadyExists extends Schema.Error<AlreadyExists>("AlreadyExists")(
   { _tag: Schema.tagDefaultOmit("AlreadyExists"), ...envelope("already_exists") },
   { httpApiStatus: 409, description: "It exists already (e.g. the person is already a member)" }
