@@ -12,7 +12,8 @@
  *
  *   npm run bench:webhooks                 # PostgreSQL (BENCH_DATABASE_URL) and PGlite
  *   npm run bench:webhooks -- postgres     # one engine
- * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50), BENCH_WEBHOOKS (50).
+ * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50), BENCH_WEBHOOKS (50),
+ * BENCH_REDIS_URL (redis://127.0.0.1:6379, the edge KV of the PostgreSQL run).
  */
 import autocannon from "autocannon"
 import { startBaseline, startServer } from "./serverProcess.ts"
@@ -21,6 +22,7 @@ import { type EngineName, parseEngines } from "./support.ts"
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
 const webhookCount = Number(process.env.BENCH_WEBHOOKS ?? 50)
+const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 const baselineSource = `
   const body = JSON.stringify({ ok: true, refreshed: true, versions: { apiCacheVersion: 2, assetCacheVersion: 1, htmlCacheVersion: 1 } })
@@ -65,6 +67,8 @@ const contentful = {
 
 const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>> => {
   const server = await startServer(engine, {
+    // PostgreSQL runs as in production, with the edge KV in Redis; PGlite keeps it in files.
+    ...(engine === "postgres" ? { REDIS_URL: redisUrl } : {}),
     PLANS: JSON.stringify({ free: { maxTenants: 10_000 } }),
     WEBHOOK_RATE_LIMIT_PER_CLIENT: "1000000/1000000",
     WEBHOOK_RATE_LIMIT_PER_WEBHOOK: "1000000/1000000"

@@ -1,6 +1,6 @@
-import { createServer } from "node:http"
+import { type IncomingMessage, Server, type ServerResponse } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
@@ -10,7 +10,8 @@ import { AuthenticationLive, RequestValidationLive, TenantAccessLive } from "./h
 import { SystemHandlers } from "./handlers/system.ts"
 import { TenantHandlers } from "./handlers/tenant.ts"
 import { TenantsHandlers } from "./handlers/tenants.ts"
-import { WebhookReceiversHandlers, WebhooksHandlers, webhookMaxBodyBytes } from "./handlers/webhooks.ts"
+import { WebhookReceiversHandlers, WebhooksHandlers } from "./handlers/webhooks.ts"
+import { makeReceiverGate, type ReceiverGate, webhookMaxBodyBytes } from "./receiverGate.ts"
 
 export const defaultMaxBodyBytes = 1024 * 1024
 
@@ -32,8 +33,35 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }
   )
 )
 
+/**
+ * A node:http server whose requests meet the receiver gate before the Effect
+ * application's listeners: what the gate answers, they never see.
+ */
+class GatedServer extends Server {
+  readonly gate: ReceiverGate
+  constructor(gate: ReceiverGate) {
+    super()
+    this.gate = gate
+  }
+  override emit(event: string | symbol, ...args: Array<unknown>): boolean {
+    if (
+      (event === "request" || event === "checkContinue") &&
+      this.gate(args[0] as IncomingMessage, args[1] as ServerResponse)
+    ) {
+      return true
+    }
+    return super.emit(event as string, ...args)
+  }
+}
+
 /** Serves the routes on a real port (0 picks a free one) without per-request logging. */
 export const serve = (options: { readonly port: number; readonly host: string }) =>
-  HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
+  Layer.unwrap(
+    Effect.map(makeReceiverGate, (gate) =>
+      HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
+        Layer.provideMerge(
+          NodeHttpServer.layer(() => new GatedServer(gate), { port: options.port, host: options.host })
+        )
+      )
+    )
   )

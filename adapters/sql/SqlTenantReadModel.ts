@@ -55,6 +55,19 @@ export const make = Effect.gen(function* () {
       Effect.orDie
     )
 
+  const liveAmong = (keys: {
+    readonly tenantIds: ReadonlyArray<string>
+    readonly slugs: ReadonlyArray<string>
+  }) =>
+    keys.tenantIds.length === 0 && keys.slugs.length === 0
+      ? Effect.succeed([])
+      : sql<{ view: unknown }>`SELECT view FROM tenants
+          WHERE tenant_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(keys.tenantIds)}::jsonb))
+            OR slug IN (SELECT jsonb_array_elements_text(${JSON.stringify(keys.slugs)}::jsonb))`.pipe(
+          Effect.map((rows) => rows.map((row) => asJson<TenantView>(row.view))),
+          Effect.orDie
+        )
+
   const listForUser = (userId: string) =>
     sql<{ view: unknown; role: Role }>`
       SELECT t.view, m.role FROM tenant_members m JOIN tenants t ON t.tenant_id = m.tenant_id
@@ -71,7 +84,7 @@ export const make = Effect.gen(function* () {
       Effect.orDie
     )
 
-  return TenantReadModel.of({ bySlugForUser: cached, bySlug, byId, listForUser, countOwnedBy })
+  return TenantReadModel.of({ bySlugForUser: cached, bySlug, byId, liveAmong, listForUser, countOwnedBy })
 })
 
 export const layer = Layer.effect(TenantReadModel, make)

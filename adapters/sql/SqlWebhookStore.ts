@@ -1,6 +1,9 @@
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { microBatch } from "../../application/microBatch.ts"
 import {
+  type FinishedDelivery,
+  type ReceivedDelivery,
   type WebhookEventRow,
   type WebhookEventStatus,
   type WebhookListItem,
@@ -9,6 +12,7 @@ import {
 } from "../../application/ports/WebhookStore.ts"
 import type { WebhookProvider } from "../../domain/tenant/index.ts"
 import { AppendSignal } from "./AppendSignal.ts"
+import { webhooksProjection } from "./projections/webhooks.ts"
 import { asNumber } from "./rows.ts"
 
 interface WebhookRecord {
@@ -68,26 +72,32 @@ export const make = Effect.gen(function* () {
   const appends = yield* AppendSignal
 
   // The receiver looks a webhook up on every delivery, floods of wrong ids included.
-  // Answers (misses too) are kept until anything is appended, here or on another node
-  // (NOTIFY), exactly like the tenants read model's cache: a regenerated or deleted
-  // webhook's old secret never outlives the append that replaced it.
+  // Answers (misses too) are kept until an append that can change one (a webhook event,
+  // a tenant deleted) here, or any append on another node (NOTIFY, which names no
+  // types): a regenerated or deleted webhook's old secret never outlives the append that
+  // replaced it, and the version bumps of valid deliveries do not empty the cache.
+  const generation = appends.watch(webhooksProjection.handles)
   const cache = new Map<string, { readonly generation: number; readonly value: WebhookRow | undefined }>()
-  const cachedById = (webhookId: string) =>
+
+  const cached = (webhookId: string): { readonly value: WebhookRow | undefined } | undefined => {
+    if (!plausibleId.test(webhookId)) return { value: undefined }
+    const hit = cache.get(webhookId)
+    return hit !== undefined && hit.generation === generation() ? hit : undefined
+  }
+
+  const byId = (webhookId: string) =>
     Effect.suspend(() => {
-      const generation = appends.generation()
-      const hit = cache.get(webhookId)
-      if (hit !== undefined && hit.generation === generation) return Effect.succeed(hit.value)
+      const hit = cached(webhookId)
+      if (hit !== undefined) return Effect.succeed(hit.value)
+      // Read before the query: an append landing meanwhile leaves this answer stale-marked.
+      const current = generation()
       return Effect.tap(byIdQuery(webhookId), (value) =>
         Effect.sync(() => {
           if (cache.size >= cacheLimit) cache.clear()
-          cache.set(webhookId, { generation, value })
+          cache.set(webhookId, { generation: current, value })
         })
       )
     })
-
-  // The receiver's hot path: one query on the primary key, joined to the live tenant.
-  const byId = (webhookId: string) =>
-    !plausibleId.test(webhookId) ? Effect.succeed(undefined) : cachedById(webhookId)
 
   const byIdQuery = (webhookId: string) =>
     sql<WebhookRecord>`SELECT w.webhook_id, w.tenant_id, t.slug, w.provider, w.refresh_api, w.refresh_assets,
@@ -164,24 +174,41 @@ export const make = Effect.gen(function* () {
       Effect.orDie
     )
 
-  const recordReceived: WebhookStore["Service"]["recordReceived"] = (delivery) =>
-    sql<{ id: unknown }>`INSERT INTO tenant_webhook_events
-        (webhook_id, tenant_id, status, received_at, refresh_type, event_type)
-      VALUES (${delivery.webhookId}, ${delivery.tenantId}, 'received', ${delivery.receivedAt},
-        ${delivery.refreshType}, ${delivery.eventType})
-      RETURNING id`.pipe(
-      Effect.map((rows) => asNumber(rows[0]!.id)),
+  // Deliveries arrive in bursts (a CMS fires dozens of hooks per publish): their receipts
+  // and outcomes are written one statement per burst, not one per delivery.
+  const recordReceived = microBatch((deliveries: ReadonlyArray<ReceivedDelivery>) =>
+    sql<{ id: unknown; ordinal: unknown }>`WITH input AS (
+        SELECT nextval(pg_get_serial_sequence('tenant_webhook_events', 'id')) AS id, d.*
+        FROM jsonb_to_recordset(${JSON.stringify(deliveries.map((delivery, ordinal) => ({ ordinal, ...delivery })))}::jsonb)
+          AS d(ordinal int, "webhookId" text, "tenantId" text, "receivedAt" text, "refreshType" text, "eventType" text)
+      ), inserted AS (
+        INSERT INTO tenant_webhook_events (id, webhook_id, tenant_id, status, received_at, refresh_type, event_type)
+        SELECT id, "webhookId", "tenantId", 'received', "receivedAt", "refreshType", "eventType" FROM input
+      )
+      SELECT id, ordinal FROM input`.pipe(
+      Effect.map((rows) => {
+        const ids = new Array<number>(deliveries.length)
+        for (const row of rows) ids[asNumber(row.ordinal)] = asNumber(row.id)
+        return ids
+      }),
       Effect.orDie
     )
+  )
 
-  const recordFinished: WebhookStore["Service"]["recordFinished"] = (id, d) =>
-    sql`UPDATE tenant_webhook_events SET status = ${d.status}, started_at = ${d.startedAt},
-        finished_at = ${d.finishedAt}, previous_api_cache_version = ${d.previousApiCacheVersion},
-        next_api_cache_version = ${d.nextApiCacheVersion}, duration_ms = ${d.durationMs},
-        kv_synced_at = ${d.kvSyncedAt}, message = ${d.message}
-      WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie)
+  const finishBatch = microBatch((finished: ReadonlyArray<{ readonly id: number } & FinishedDelivery>) =>
+    sql`UPDATE tenant_webhook_events e SET status = d.status, started_at = d."startedAt",
+          finished_at = d."finishedAt", previous_api_cache_version = d."previousApiCacheVersion",
+          next_api_cache_version = d."nextApiCacheVersion", duration_ms = d."durationMs",
+          kv_synced_at = d."kvSyncedAt", message = d.message
+        FROM jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) AS d(id bigint, status text, "startedAt" text,
+          "finishedAt" text, "previousApiCacheVersion" int, "nextApiCacheVersion" int, "durationMs" int,
+          "kvSyncedAt" text, message text)
+        WHERE e.id = d.id`.pipe(Effect.as(finished.map(() => undefined)), Effect.orDie)
+  )
+  const recordFinished: WebhookStore["Service"]["recordFinished"] = (id, delivery) =>
+    finishBatch({ id, ...delivery })
 
-  return WebhookStore.of({ byId, siteSecretBySlug, list, events, recordReceived, recordFinished })
+  return WebhookStore.of({ byId, cached, siteSecretBySlug, list, events, recordReceived, recordFinished })
 })
 
 export const layer = Layer.effect(WebhookStore, make)

@@ -37,7 +37,22 @@ export const classifySqlState = (
   return new UnknownError(props)
 }
 
-export const toSqlError = (cause: unknown, operation: string): SqlError => {
+/**
+ * PGlite's errors carry the statement and its parameters (event data, secret digests):
+ * a copy without them is what travels on, so no logger or error tracker can print them.
+ */
+const withoutStatement = (cause: unknown): unknown => {
+  if (typeof cause !== "object" || cause === null || !("params" in cause || "query" in cause)) return cause
+  const { params: _params, query: _query, ...rest } = cause as Record<string, unknown>
+  const message = (cause as { message?: unknown }).message
+  const copy = new Error(typeof message === "string" ? message : "PGlite query failed")
+  Object.assign(copy, rest)
+  if (cause instanceof Error && cause.stack !== undefined) copy.stack = cause.stack
+  return copy
+}
+
+export const toSqlError = (error: unknown, operation: string): SqlError => {
+  const cause = withoutStatement(error)
   const details = cause as { code?: unknown; constraint?: unknown; message?: unknown }
   return new SqlError({
     reason: classifySqlState(

@@ -35,15 +35,23 @@ export const edgeConfigProjector: Projector<TenantReadModel | Kv | Config> = {
   handle: (events) =>
     Effect.gen(function* () {
       const readModel = yield* TenantReadModel
+      const kv = yield* Kv
+      const config = yield* Config
+      // Events naming a slug (created, deleted) touch that slug, whoever holds it now;
+      // the others touch their tenant's current slug. One read finds every holder.
       const slugs = new Set<string>()
+      const tenantIds = new Set<string>()
       for (const event of events) {
         const slug = event.data.slug
         if (typeof slug === "string") slugs.add(slug)
-        else {
-          const view = yield* readModel.byId(event.tenantId)
-          if (view !== undefined) slugs.add(view.slug)
-        }
+        else tenantIds.add(event.tenantId)
       }
-      yield* Effect.forEach(slugs, syncEdgeSnapshot, { concurrency: 8, discard: true })
+      const views = yield* readModel.liveAmong({ tenantIds: [...tenantIds], slugs: [...slugs] })
+      const held = new Map(views.map((view) => [view.slug, view]))
+      const writes = views.map((view) =>
+        kv.set(edgeKey(view.slug), JSON.stringify(buildEdgeSnapshot(view, config)))
+      )
+      for (const slug of slugs) if (!held.has(slug)) writes.push(kv.delete(edgeKey(slug)))
+      yield* Effect.all(writes, { concurrency: 8, discard: true })
     })
 }

@@ -16,6 +16,11 @@ export class TenantReadModel extends Context.Service<
     readonly bySlugForUser: (slug: string, userId: string) => Effect.Effect<TenantWithRole | undefined>
     readonly bySlug: (slug: string) => Effect.Effect<TenantView | undefined>
     readonly byId: (tenantId: string) => Effect.Effect<TenantView | undefined>
+    /** The live tenants having any of these ids or holding any of these slugs, in one read. */
+    readonly liveAmong: (keys: {
+      readonly tenantIds: ReadonlyArray<string>
+      readonly slugs: ReadonlyArray<string>
+    }) => Effect.Effect<ReadonlyArray<TenantView>>
     /** Every live tenant the user belongs to, oldest first. */
     readonly listForUser: (
       userId: string

@@ -74,6 +74,12 @@ export class WebhookStore extends Context.Service<
   {
     /** The live webhook with this id, with its tenant's slug. */
     readonly byId: (webhookId: string) => Effect.Effect<WebhookRow | undefined>
+    /**
+     * What `byId` would answer, when this node knows it from memory and nothing since
+     * could have changed it; undefined when only the database can tell. Synchronous, for
+     * refusing floods before any other work.
+     */
+    readonly cached: (webhookId: string) => { readonly value: WebhookRow | undefined } | undefined
     /** The tenant holding `slug` and its sealed site-publish secret (null when none is set). */
     readonly siteSecretBySlug: (
       slug: string

@@ -2,6 +2,7 @@ import { Duration, Effect, Schedule } from "effect"
 import { type Checkpoint, EventStore } from "../ports/EventStore.ts"
 import { ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
 import type { Projector } from "./Projector.ts"
+import { ProjectionWaits } from "./projectionWaits.ts"
 
 export interface RunOptions {
   readonly batchSize?: number
@@ -10,10 +11,6 @@ export interface RunOptions {
   /** How often a node without the lease asks for it again. */
   readonly standbyMillis?: number
 }
-
-export const isAtOrAfter = (checkpoint: Checkpoint, target: Checkpoint): boolean =>
-  checkpoint.transactionId > target.transactionId ||
-  (checkpoint.transactionId === target.transactionId && checkpoint.position >= target.position)
 
 /**
  * Runs a projector for ever: take the lease, then read a batch after the checkpoint,
@@ -27,18 +24,28 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
     const checkpoints = yield* ProjectionCheckpoints
     const batchSize = options.batchSize ?? 500
     const pollMillis = options.pollMillis ?? 1000
+    const waits = yield* Effect.serviceOption(ProjectionWaits)
+    const progressed = (checkpoint: Checkpoint) =>
+      waits._tag === "Some" ? waits.value.progressed(projector.name, checkpoint) : Effect.void
 
     const catchUp = Effect.gen(function* () {
       let checkpoint = yield* checkpoints.load(projector.name)
+      let idleMillis = 1
       while (true) {
         const batch = yield* store.readAll(checkpoint, batchSize)
         if (batch.events.length === 0) {
-          yield* store.awaitAppend(pollMillis)
+          // An empty read right after news is often a commit still hidden behind another
+          // transaction (readAll stops below the oldest one running), and the commit that
+          // frees it may append nothing to wake us: look again soon, then less often.
+          yield* store.awaitAppend(idleMillis)
+          idleMillis = Math.min(idleMillis * 2, pollMillis)
           continue
         }
+        idleMillis = 1
         const relevant = batch.events.filter((event) => projector.handles.has(event.type))
         if (relevant.length > 0) yield* projector.handle(relevant)
         yield* checkpoints.save(projector.name, batch.checkpoint)
+        yield* progressed(batch.checkpoint)
         checkpoint = batch.checkpoint
       }
     })

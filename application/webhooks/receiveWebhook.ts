@@ -4,7 +4,7 @@ import { edgeConfigProjectorName } from "../edge/edgeConfigProjector.ts"
 import type { Handled } from "../handleCommand.ts"
 import type { Checkpoint } from "../ports/EventStore.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
-import { WebhookSecrets, WebhookStore } from "../ports/WebhookStore.ts"
+import { type WebhookRow, WebhookSecrets, WebhookStore } from "../ports/WebhookStore.ts"
 import { ProjectionWaits } from "../projections/projectionWaits.ts"
 import type { RequestContext } from "../tenants/context.ts"
 import { runTenantCommand } from "../tenants/runTenantCommand.ts"
@@ -51,6 +51,34 @@ export type CacheRefreshOutcome =
   | { readonly _tag: "Refreshed"; readonly versions: CacheVersions }
   | { readonly _tag: "Failed" }
 
+// Compared even for an unknown id, so that path costs the same.
+const noDigest = "0".repeat(64)
+
+/** Whether `secret` opens `webhook`: every other case (unknown, disabled, wrong) is one answer. */
+const opens = (
+  secrets: WebhookSecrets["Service"],
+  webhook: WebhookRow | undefined,
+  secret: string
+): webhook is WebhookRow => {
+  const matches = secrets.matches(secret, webhook?.secretHash ?? noDigest)
+  return webhook?.enabled === true && matches
+}
+
+/**
+ * The cache-refresh receiver's refusal from memory alone, for the HTTP edge to answer a
+ * flood before doing anything else: true when this node's fresh knowledge of the webhook
+ * (see `WebhookStore.cached`) already says 404. False means "not known here": the
+ * receiver proper decides.
+ */
+export const cacheRefreshRefusal = Effect.gen(function* () {
+  const store = yield* WebhookStore
+  const secrets = yield* WebhookSecrets
+  return (webhookId: string, secret: string): boolean => {
+    const known = store.cached(webhookId)
+    return known !== undefined && !opens(secrets, known.value, secret)
+  }
+})
+
 /**
  * `POST /api/webhooks/cache-refresh/{id}/{secret}`. Every authentication failure is the
  * same `NotFound`. On success the api version (and the asset version when the webhook
@@ -65,10 +93,7 @@ export const receiveCacheRefresh = Effect.fn("receiveCacheRefresh")(function* (
   const store = yield* WebhookStore
   const secrets = yield* WebhookSecrets
   const webhook = yield* store.byId(webhookId)
-  // Compared even for an unknown id, so that path costs the same.
-  const digest = webhook?.secretHash ?? "0".repeat(64)
-  const matches = secrets.matches(secret, digest)
-  if (webhook === undefined || !webhook.enabled || !matches) {
+  if (!opens(secrets, webhook, secret)) {
     return { _tag: "NotFound" } satisfies CacheRefreshOutcome as CacheRefreshOutcome
   }
   const targets: Array<CacheTarget> = []

@@ -377,6 +377,43 @@ for (const target of databaseTargets) {
       }
     })
 
+    it("given wrong secrets and unknown ids, when they are refused first by the database and then from memory, then both answers are the same to the byte, and a regenerated secret is refused from the first request on", async () => {
+      const owner = await server.token("user_owner_gate")
+      const slug = await createTenant(owner)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body: { provider: "generic" }
+      })
+      const path = receiverPath(created.body.url)
+      const id = created.body.webhook.id
+      const refusals = [
+        path.replace(/whsec_.*/, "whsec_wrong"),
+        `/api/webhooks/cache-refresh/whk_${"0".repeat(24)}/whsec_x`
+      ]
+      for (const refused of refusals) {
+        const answers = []
+        for (let i = 0; i < 3; i++) {
+          const response = await fetch(`${server.baseUrl}${refused}`, { method: "POST", body: "{}" })
+          const headers = [...response.headers].filter(([name]) => name !== "date" && name !== "x-request-id")
+          answers.push({ status: response.status, headers, body: await response.text() })
+        }
+        expect(answers[0]!.status).toBe(404)
+        expect(answers[1]).toEqual(answers[0])
+        expect(answers[2]).toEqual(answers[0])
+      }
+      // Known to memory as valid, then regenerated: the old secret is refused at once.
+      expect((await post(server, path, { body: "{}" })).status).toBe(200)
+      const regenerated = await request(
+        server,
+        "POST",
+        `/api/tenants/${slug}/cache-refresh-webhooks/${id}/regenerate`,
+        { token: owner }
+      )
+      expect(regenerated.status).toBe(200)
+      expect((await post(server, path, { body: "{}" })).status).toBe(404)
+      expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(200)
+    })
+
     it("given one webhook, when 200 valid deliveries arrive at once, then each counts exactly once and the KV snapshot ends with the last version", async () => {
       const owner = await server.token("user_owner_burst")
       const slug = await createTenant(owner)

@@ -1,7 +1,6 @@
 import { Effect } from "effect"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { HttpServerRequest } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
-import { Config } from "../../../application/config.ts"
 import type { ConcurrencyConflict } from "../../../application/handleCommand.ts"
 import type { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
 import {
@@ -18,12 +17,8 @@ import { Api } from "../api/Api.ts"
 import { Conflict, Forbidden, NotFound, Unauthorized } from "../api/errors.ts"
 import { CurrentTenant } from "../api/security.ts"
 import { Internal } from "../api/webhooks.ts"
-import { defaultWebhookRateLimits, type RateLimit, tokenBuckets } from "../rateLimit.ts"
 import { CurrentRequestId } from "../requestId.ts"
 import { userRequestContext } from "./requestContext.ts"
-
-/** The largest body a webhook receiver accepts (the envelope refuses more with 413). */
-export const webhookMaxBodyBytes = 64 * 1024
 
 type CommandFailure =
   | TenantNotFound
@@ -109,12 +104,6 @@ export const WebhooksHandlers = HttpApiBuilder.group(Api, "webhooks", (handlers)
   )
 )
 
-const rateLimited = (retryAfter: number) =>
-  HttpServerResponse.jsonUnsafe(
-    { error: "rate_limited", message: "Too many webhook deliveries; retry later" },
-    { status: 429, headers: { "retry-after": String(retryAfter) } }
-  )
-
 const textDecoder = new TextDecoder()
 
 /**
@@ -154,24 +143,10 @@ export const eventTypeOf = (
 }
 
 export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceivers", (handlers) =>
-  Effect.gen(function* () {
-    const config = yield* Config
-    const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
-    const perWebhook = tokenBuckets(limits.perWebhook as RateLimit)
-    const perClient = tokenBuckets(limits.perClient as RateLimit)
-
-    /** Both buckets must have a token: a flood on one webhook or from one address stays there. */
-    const admit = (request: HttpServerRequest.HttpServerRequest, key: string) => {
-      const client = request.remoteAddress._tag === "Some" ? request.remoteAddress.value : "unknown"
-      const wait = Math.max(perClient.take(client), perWebhook.take(key))
-      return wait === 0 ? undefined : rateLimited(wait)
-    }
-
-    return handlers
-      .handleRaw("sitePublishWebhook", ({ params, query, request }) =>
+  Effect.succeed(
+    handlers
+      .handleRaw("sitePublishWebhook", ({ params, query }) =>
         Effect.gen(function* () {
-          const refused = admit(request, `site-publish:${params.slug}`)
-          if (refused !== undefined) return refused
           const requestId = yield* CurrentRequestId
           const outcome = yield* receiveSitePublish(params.slug, query.secret, requestId)
           switch (outcome._tag) {
@@ -190,8 +165,6 @@ export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceiv
       )
       .handleRaw("cacheRefreshWebhook", ({ params, request }) =>
         Effect.gen(function* () {
-          const refused = admit(request, params.webhookId)
-          if (refused !== undefined) return refused
           const requestId = yield* CurrentRequestId
           const body = yield* lazyJsonBody(request)
           const headers = request.headers as Readonly<Record<string, string | undefined>>
@@ -212,5 +185,5 @@ export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceiv
           }
         })
       )
-  })
+  )
 )

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { Effect } from "effect"
+import { Config } from "../../application/config.ts"
+import { cacheRefreshRefusal } from "../../application/webhooks/receiveWebhook.ts"
+import { defaultWebhookRateLimits, tokenBuckets } from "./rateLimit.ts"
+import { requestIdFor } from "./requestId.ts"
+
+/** The largest body a webhook receiver accepts (413 beyond, never buffered whole). */
+export const webhookMaxBodyBytes = 64 * 1024
+
+/** Answers a request itself (true), or leaves it to the application (false). */
+export type ReceiverGate = (request: IncomingMessage, response: ServerResponse) => boolean
+
+const cacheRefreshPrefix = "/api/webhooks/cache-refresh/"
+const sitePublishPath = /^\/api\/tenants\/([^/]+)\/webhook$/
+
+const reply = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {}
+) => {
+  const json = JSON.stringify(body)
+  const incomingId = request.headers["x-request-id"]
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(json),
+    "x-request-id": requestIdFor(typeof incomingId === "string" ? incomingId : undefined),
+    "x-content-type-options": "nosniff",
+    "cache-control": "no-store",
+    ...headers
+  })
+  response.end(json)
+}
+
+/**
+ * The public receivers' front door, in front of the Effect application: they are open to
+ * the internet, so what can be refused from memory is refused here, in microseconds,
+ * before a fiber, a router or a body read. In order: the per-client and per-webhook rate
+ * limits (429 with Retry-After), a declared body over 64 KiB (413), and a cache-refresh
+ * delivery this node already knows to be a 404 (unknown id, disabled webhook, wrong
+ * secret; see `cacheRefreshRefusal`). Anything else goes on to the receivers, which
+ * decide with the database; their answers match these to the byte.
+ */
+export const makeReceiverGate = Effect.gen(function* () {
+  const config = yield* Config
+  const refused = yield* cacheRefreshRefusal
+  const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
+  const perWebhook = tokenBuckets(limits.perWebhook)
+  const perClient = tokenBuckets(limits.perClient)
+
+  const gate: ReceiverGate = (request, response) => {
+    if (request.method !== "POST") return false
+    const url = request.url ?? ""
+    const query = url.indexOf("?")
+    const path = query === -1 ? url : url.slice(0, query)
+    let limitKey: string
+    let delivery: { readonly webhookId: string; readonly secret: string } | undefined
+    if (path.startsWith(cacheRefreshPrefix)) {
+      const parts = path.slice(cacheRefreshPrefix.length).split("/")
+      // Another shape, or escapes the router would decode: the application answers.
+      if (parts.length !== 2 || path.includes("%")) return false
+      delivery = { webhookId: parts[0]!, secret: parts[1]! }
+      limitKey = delivery.webhookId
+    } else {
+      const site = sitePublishPath.exec(path)
+      if (site === null) return false
+      limitKey = `site-publish:${site[1]}`
+    }
+
+    const wait = Math.max(
+      perClient.take(request.socket.remoteAddress ?? "unknown"),
+      perWebhook.take(limitKey)
+    )
+    if (wait > 0) {
+      reply(
+        request,
+        response,
+        429,
+        { error: "rate_limited", message: "Too many webhook deliveries; retry later" },
+        { "retry-after": String(wait) }
+      )
+      return true
+    }
+    const declared = request.headers["content-length"]
+    if (declared !== undefined && Number(declared) > webhookMaxBodyBytes) {
+      reply(request, response, 413, {
+        error: "payload_too_large",
+        message: "The request body is too large",
+        maxBytes: webhookMaxBodyBytes
+      })
+      return true
+    }
+    if (delivery !== undefined && refused(delivery.webhookId, delivery.secret)) {
+      reply(request, response, 404, { error: "not_found", message: "No such webhook" })
+      return true
+    }
+    return false
+  }
+  return gate
+})
