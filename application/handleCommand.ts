@@ -1,11 +1,15 @@
-import { Context, Deferred, Effect, Exit, Layer, Predicate, Schema } from "effect"
+import { type Cause, Context, Deferred, Effect, Exit, Layer, Predicate, Result, Schema } from "effect"
 import { type Decider, fold } from "../domain/shared/decider.ts"
+import { microBatch } from "./microBatch.ts"
 import {
+  type AppendRequest,
+  type AppendResult,
   type EventMetadata,
   EventStore,
   type NewEvent,
   type RecordedEvent,
-  type UniqueKeyTaken
+  type UniqueKeyTaken,
+  type VersionConflict
 } from "./ports/EventStore.ts"
 
 /** An aggregate as the command handler needs it: its decider, codec and snapshot policy. */
@@ -45,6 +49,10 @@ export interface Target {
 
 const maxAttempts = 5
 const cachedStreams = 10_000
+/** Cross-stream flushes running at once: one filling while one commits. */
+const maxFlushesInFlight = 2
+/** The most streams one cross-stream transaction takes. */
+const maxStreamsPerFlush = 256
 
 /** Rebuilds an aggregate: the newest usable snapshot, then the events after it. */
 export const loadAggregate = Effect.fnUntraced(function* <C, E, S, F>(
@@ -80,18 +88,32 @@ interface Decided {
 }
 
 /**
- * Load → decide → append with the expected version, with group commit.
+ * Load → decide → append with the expected version, with group commit at two levels.
  *
- * Commands for one stream queue in this process. Whoever finds the queue idle drains
- * it: every command waiting is decided in turn against the state the previous one
- * left, and all their events go out in ONE append (each event keeping its own
- * request's metadata), so N concurrent commands on a hot tenant cost one transaction,
- * not N. The state after a successful append is cached per stream, so a hot stream
- * is not reloaded either; another node's append shows up as a version conflict, which
- * empties the cache, reloads and decides again, a bounded number of times. A batch
- * whose append is refused for a rule (a taken slug) is retried one command at a time,
- * so only the offending command fails. `toCommand` sees the current state, so
- * requests that merge into it (partial updates) are built against what they change.
+ * Per stream: commands for one stream queue in this process. Whoever finds the queue
+ * idle drains it: every command waiting is decided in turn against the state the
+ * previous one left, and all their events go out in ONE append request (each event
+ * keeping its own request's metadata), so N concurrent commands on a hot tenant cost
+ * one append, not N. The state after a successful append is cached per stream, so a
+ * hot stream is not reloaded either; another node's append shows up as a version
+ * conflict, which empties the cache, reloads and decides again, a bounded number of
+ * times. A batch whose append is refused for a rule (a taken slug) is retried one
+ * command at a time, so only the offending command fails. `toCommand` sees the
+ * current state, so requests that merge into it (partial updates) are built against
+ * what they change.
+ *
+ * Across streams: a decided batch does not append by itself; it hands its request to
+ * one process-wide append pipeline and waits for its own answer. The pipeline starts a
+ * flush whenever fewer than two are running, taking every request waiting (each
+ * stream has at most one, since its queue is drained one batch at a time): idle, a
+ * request goes out at once, alone (`append`); busy, the requests that arrive while a
+ * transaction commits go together in the next one (`appendMany`), so concurrent
+ * commands on N different tenants cost far fewer than N transactions. Each request is
+ * still checked against its own stream's version: a conflict comes back to that
+ * stream alone, which reloads and decides again as above. When a cross-stream
+ * transaction is refused as a whole for a rule (a taken slug), nothing of it was
+ * written, and its requests are appended again one by one, so only the offending
+ * stream's batch sees the refusal.
  */
 export class CommandHandler extends Context.Service<
   CommandHandler,
@@ -109,6 +131,35 @@ export class CommandHandler extends Context.Service<
       const store = yield* EventStore
       const queues = new Map<string, Array<Pending>>()
       const cache = new Map<string, Loaded<unknown>>()
+
+      type AppendExit = Exit.Exit<AppendResult, VersionConflict | UniqueKeyTaken>
+
+      /** Appends one flush's requests: alone, together, or (a rule refused them together) one by one. */
+      const appendTogether = (
+        requests: ReadonlyArray<AppendRequest>
+      ): Effect.Effect<ReadonlyArray<AppendExit>> =>
+        Effect.gen(function* () {
+          if (requests.length === 1) return [yield* Effect.exit(store.append(requests[0]!))]
+          const outcomes = yield* Effect.exit(store.appendMany(requests))
+          if (Exit.isSuccess(outcomes)) {
+            return outcomes.value.map(
+              (outcome): AppendExit =>
+                Result.isSuccess(outcome) ? Exit.succeed(outcome.success) : Exit.fail(outcome.failure)
+            )
+          }
+          if (outcomes.cause.reasons.some((reason) => reason._tag === "Fail")) {
+            // Refused as a whole (UniqueKeyTaken): nothing was written; find the one to blame.
+            return yield* Effect.forEach(requests, (request) => Effect.exit(store.append(request)))
+          }
+          return yield* Effect.failCause(outcomes.cause as Cause.Cause<never>)
+        })
+
+      /** The process-wide append pipeline: answers each request with its own outcome. */
+      const pipeline = microBatch(appendTogether, {
+        maxInFlight: maxFlushesInFlight,
+        maxBatch: maxStreamsPerFlush
+      })
+      const submit = (request: AppendRequest) => Effect.flatMap(pipeline(request), (exit) => exit)
 
       const remember = (streamId: string, loaded: Loaded<unknown>) => {
         cache.delete(streamId)
@@ -179,7 +230,7 @@ export class CommandHandler extends Context.Service<
             return
           }
           const appended = yield* Effect.exit(
-            store.append({ streamId, tenantId, expectedVersion: loaded.version, events, metadata })
+            submit({ streamId, tenantId, expectedVersion: loaded.version, events, metadata })
           )
           if (Exit.isFailure(appended)) {
             cache.delete(streamId)

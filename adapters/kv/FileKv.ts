@@ -101,7 +101,11 @@ export const make = Effect.fn("FileKv.make")(function* (directory: string) {
     yield* Effect.tryPromise({ try: () => rm(pathOf(key), { force: true }), catch: kvError("delete") })
   })
 
-  return Kv.of({ get, set, delete: remove })
+  // A key listed twice keeps its last value: one write per key, the latest.
+  const setMany = (entries: ReadonlyArray<readonly [key: string, value: string]>) =>
+    Effect.forEach(new Map(entries), ([key, value]) => set(key, value), { concurrency: 8, discard: true })
+
+  return Kv.of({ get, set, setMany, delete: remove })
 })
 
 export const layer = (directory: string): Layer.Layer<Kv, KvError> => Layer.effect(Kv, make(directory))

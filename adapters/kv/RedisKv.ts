@@ -104,11 +104,22 @@ export const make = Effect.fn("RedisKv.make")(function* (url: string, options: R
     yield* Effect.tryPromise({ try: () => client.set(prefix + key, value), catch: kvError("set") })
   })
 
+  // MSET: one command and one write for a whole projector batch.
+  const setMany = (entries: ReadonlyArray<readonly [key: string, value: string]>) =>
+    entries.length === 0
+      ? Effect.void
+      : Effect.asVoid(
+          Effect.tryPromise({
+            try: () => client.mSet(entries.map(([key, value]) => [prefix + key, value] as [string, string])),
+            catch: kvError("set")
+          })
+        )
+
   const remove = Effect.fn("RedisKv.delete")(function* (key: string) {
     yield* Effect.tryPromise({ try: () => client.del(prefix + key), catch: kvError("delete") })
   })
 
-  return Kv.of({ get, set, delete: remove })
+  return Kv.of({ get, set, setMany, delete: remove })
 })
 
 export const layer = (url: string, options: RedisKvOptions = {}): Layer.Layer<Kv, KvError> =>

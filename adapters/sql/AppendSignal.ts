@@ -10,22 +10,23 @@ export class AppendSignal extends Context.Service<
   {
     /**
      * Called by the event store after a local append commits, with the types appended:
-     * wakes local readers, moves the generations watching those types, marks news for
-     * other nodes.
+     * wakes local readers, moves the generations watching those types, and keeps the
+     * types for the next broadcast to other nodes.
      */
-    readonly appendedOf: (types: ReadonlyArray<string>) => Effect.Effect<void>
-    /** `appendedOf` without knowing the types: moves every watched generation. */
-    readonly appended: Effect.Effect<void>
-    /** Wakes local readers (a notification from another node, which names no types). */
-    readonly signal: Effect.Effect<void>
+    readonly appended: (types: ReadonlyArray<string>) => Effect.Effect<void>
+    /**
+     * Another node appended: wakes local readers and moves the generations watching
+     * `types`, or every generation when the types are unknown.
+     */
+    readonly signal: (types: ReadonlyArray<string> | undefined) => Effect.Effect<void>
     readonly wait: (timeoutMillis: number) => Effect.Effect<void>
-    /** True once per burst of local appends since the last call: whether to tell other nodes. */
-    readonly takePendingBroadcast: Effect.Effect<boolean>
+    /** The types appended here since the last call, if any: what to tell other nodes. */
+    readonly takePendingBroadcast: Effect.Effect<ReadonlySet<string> | undefined>
     /** Counts the appends this node has heard of; read-model caches compare it to know they are fresh. */
     readonly generation: () => number
     /**
-     * A generation that moves only for local appends of `types` (and for every signal
-     * from another node): for caches of read models that most appends leave alone.
+     * A generation that moves only for appends of `types`, here or on another node: for
+     * caches of read models that most appends leave alone.
      */
     readonly watch: (types: ReadonlySet<string>) => () => number
   }
@@ -34,36 +35,33 @@ export class AppendSignal extends Context.Service<
     AppendSignal,
     Effect.gen(function* () {
       let next = yield* Deferred.make<void>()
-      let pendingBroadcast = false
+      let pending = new Set<string>()
       let generation = 0
       const watchers: Array<{ readonly types: ReadonlySet<string>; generation: number }> = []
-      const wake = Effect.suspend(() => {
-        generation++
-        const current = next
-        next = Deferred.makeUnsafe<void>()
-        return Deferred.succeed(current, undefined)
-      }).pipe(Effect.asVoid)
-      const signal = Effect.andThen(
-        Effect.sync(() => {
-          for (const watcher of watchers) watcher.generation++
-        }),
-        wake
-      )
-      const appendedOf = (types: ReadonlyArray<string> | undefined) =>
+
+      const wake = (types: ReadonlyArray<string> | undefined) =>
+        Effect.suspend(() => {
+          generation++
+          for (const watcher of watchers) {
+            if (types === undefined || types.some((type) => watcher.types.has(type))) watcher.generation++
+          }
+          const current = next
+          next = Deferred.makeUnsafe<void>()
+          return Deferred.succeed(current, undefined)
+        }).pipe(Effect.asVoid)
+
+      const appended = (types: ReadonlyArray<string>) =>
         Effect.andThen(
           Effect.sync(() => {
-            pendingBroadcast = true
-            for (const watcher of watchers) {
-              if (types === undefined || types.some((type) => watcher.types.has(type))) watcher.generation++
-            }
+            for (const type of types) pending.add(type)
           }),
-          wake
+          wake(types)
         )
-      const appended = appendedOf(undefined)
       const takePendingBroadcast = Effect.sync(() => {
-        const pending = pendingBroadcast
-        pendingBroadcast = false
-        return pending
+        if (pending.size === 0) return undefined
+        const taken = pending
+        pending = new Set()
+        return taken
       })
       const wait = (timeoutMillis: number) =>
         Effect.suspend(() => Deferred.await(next)).pipe(Effect.timeoutOption(timeoutMillis), Effect.asVoid)
@@ -74,8 +72,7 @@ export class AppendSignal extends Context.Service<
       }
       return AppendSignal.of({
         appended,
-        appendedOf,
-        signal,
+        signal: wake,
         wait,
         takePendingBroadcast,
         generation: () => generation,

@@ -1,5 +1,5 @@
 import type { Effect } from "effect"
-import type { SqlClient } from "effect/sql"
+import type { SqlClient, SqlError } from "effect/sql"
 import type { RecordedEvent, UniqueKeyTaken } from "../../application/ports/EventStore.ts"
 
 /**
@@ -12,9 +12,15 @@ export interface InlineProjection {
   readonly tables: ReadonlyArray<string>
   /** Event types it reacts to; others never reach `apply`. */
   readonly handles: ReadonlySet<string>
+  /**
+   * Applies events of any number of streams and tenants (one cross-stream append, or a
+   * page of a rebuild), in log order per stream; a few statements for the whole lot,
+   * not a few per event. Storage errors are left to the caller, which retries a
+   * deadlocked transaction and treats anything else as a defect.
+   */
   readonly apply: (
     events: ReadonlyArray<RecordedEvent>
-  ) => Effect.Effect<void, UniqueKeyTaken, SqlClient.SqlClient>
+  ) => Effect.Effect<void, UniqueKeyTaken | SqlError.SqlError, SqlClient.SqlClient>
   /** Empties the read model before a rebuild from the log. */
   readonly reset: Effect.Effect<void, never, SqlClient.SqlClient>
 }

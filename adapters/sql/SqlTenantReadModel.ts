@@ -55,6 +55,8 @@ export const make = Effect.gen(function* () {
       Effect.orDie
     )
 
+  // = ANY(ARRAY(…)), not IN (SELECT …): the planner guesses 100 rows for a JSON input and
+  // would scan the whole table for a semi-join; an array gives two index scans.
   const liveAmong = (keys: {
     readonly tenantIds: ReadonlyArray<string>
     readonly slugs: ReadonlyArray<string>
@@ -62,8 +64,8 @@ export const make = Effect.gen(function* () {
     keys.tenantIds.length === 0 && keys.slugs.length === 0
       ? Effect.succeed([])
       : sql<{ view: unknown }>`SELECT view FROM tenants
-          WHERE tenant_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(keys.tenantIds)}::jsonb))
-            OR slug IN (SELECT jsonb_array_elements_text(${JSON.stringify(keys.slugs)}::jsonb))`.pipe(
+          WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(keys.tenantIds)}::jsonb)))
+            OR slug = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(keys.slugs)}::jsonb)))`.pipe(
           Effect.map((rows) => rows.map((row) => asJson<TenantView>(row.view))),
           Effect.orDie
         )

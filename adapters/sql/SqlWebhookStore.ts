@@ -174,41 +174,66 @@ export const make = Effect.gen(function* () {
       Effect.orDie
     )
 
-  // Deliveries arrive in bursts (a CMS fires dozens of hooks per publish): their receipts
-  // and outcomes are written one statement per burst, not one per delivery.
-  const recordReceived = microBatch((deliveries: ReadonlyArray<ReceivedDelivery>) =>
-    sql<{ id: unknown; ordinal: unknown }>`WITH input AS (
+  // Deliveries arrive in bursts (a CMS fires dozens of hooks per publish): their rows are
+  // written one statement per burst, not one per delivery.
+  const insertBatch = microBatch(
+    (
+      rows: ReadonlyArray<
+        ReceivedDelivery & { readonly status: WebhookEventStatus } & Partial<Omit<FinishedDelivery, "status">>
+      >
+    ) =>
+      sql<{ id: unknown; ordinal: unknown }>`WITH input AS (
         SELECT nextval(pg_get_serial_sequence('tenant_webhook_events', 'id')) AS id, d.*
-        FROM jsonb_to_recordset(${JSON.stringify(deliveries.map((delivery, ordinal) => ({ ordinal, ...delivery })))}::jsonb)
-          AS d(ordinal int, "webhookId" text, "tenantId" text, "receivedAt" text, "refreshType" text, "eventType" text)
+        FROM jsonb_to_recordset(${JSON.stringify(rows.map((row, ordinal) => ({ ordinal, ...row })))}::jsonb)
+          AS d(ordinal int, "webhookId" text, "tenantId" text, status text, "receivedAt" text, "refreshType" text,
+            "eventType" text, "startedAt" text, "finishedAt" text, "previousApiCacheVersion" int,
+            "nextApiCacheVersion" int, "durationMs" int, "kvSyncedAt" text, message text)
       ), inserted AS (
-        INSERT INTO tenant_webhook_events (id, webhook_id, tenant_id, status, received_at, refresh_type, event_type)
-        SELECT id, "webhookId", "tenantId", 'received', "receivedAt", "refreshType", "eventType" FROM input
+        INSERT INTO tenant_webhook_events (id, webhook_id, tenant_id, status, received_at, refresh_type, event_type,
+          started_at, finished_at, previous_api_cache_version, next_api_cache_version, duration_ms, kv_synced_at, message)
+        SELECT id, "webhookId", "tenantId", status, "receivedAt", "refreshType", "eventType", "startedAt", "finishedAt",
+          "previousApiCacheVersion", "nextApiCacheVersion", "durationMs", "kvSyncedAt", message FROM input
       )
       SELECT id, ordinal FROM input`.pipe(
-      Effect.map((rows) => {
-        const ids = new Array<number>(deliveries.length)
-        for (const row of rows) ids[asNumber(row.ordinal)] = asNumber(row.id)
-        return ids
-      }),
-      Effect.orDie
-    )
+        Effect.map((inserted) => {
+          const ids = new Array<number>(rows.length)
+          for (const row of inserted) ids[asNumber(row.ordinal)] = asNumber(row.id)
+          return ids
+        }),
+        Effect.orDie
+      ),
+    { maxInFlight: 2 }
   )
+  const recordReceived: WebhookStore["Service"]["recordReceived"] = (delivery) =>
+    insertBatch({ ...delivery, status: "received" })
+  const recordDelivered: WebhookStore["Service"]["recordDelivered"] = (delivery) =>
+    Effect.asVoid(insertBatch(delivery))
 
-  const finishBatch = microBatch((finished: ReadonlyArray<{ readonly id: number } & FinishedDelivery>) =>
-    sql`UPDATE tenant_webhook_events e SET status = d.status, started_at = d."startedAt",
+  const finishBatch = microBatch(
+    (finished: ReadonlyArray<{ readonly id: number } & FinishedDelivery>) =>
+      sql`UPDATE tenant_webhook_events e SET status = d.status, started_at = d."startedAt",
           finished_at = d."finishedAt", previous_api_cache_version = d."previousApiCacheVersion",
           next_api_cache_version = d."nextApiCacheVersion", duration_ms = d."durationMs",
           kv_synced_at = d."kvSyncedAt", message = d.message
         FROM jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) AS d(id bigint, status text, "startedAt" text,
           "finishedAt" text, "previousApiCacheVersion" int, "nextApiCacheVersion" int, "durationMs" int,
           "kvSyncedAt" text, message text)
-        WHERE e.id = d.id`.pipe(Effect.as(finished.map(() => undefined)), Effect.orDie)
+        WHERE e.id = d.id`.pipe(Effect.as(finished.map(() => undefined)), Effect.orDie),
+    { maxInFlight: 2 }
   )
   const recordFinished: WebhookStore["Service"]["recordFinished"] = (id, delivery) =>
     finishBatch({ id, ...delivery })
 
-  return WebhookStore.of({ byId, cached, siteSecretBySlug, list, events, recordReceived, recordFinished })
+  return WebhookStore.of({
+    byId,
+    cached,
+    siteSecretBySlug,
+    list,
+    events,
+    recordReceived,
+    recordFinished,
+    recordDelivered
+  })
 })
 
 export const layer = Layer.effect(WebhookStore, make)

@@ -48,10 +48,10 @@ export const edgeConfigProjector: Projector<TenantReadModel | Kv | Config> = {
       }
       const views = yield* readModel.liveAmong({ tenantIds: [...tenantIds], slugs: [...slugs] })
       const held = new Map(views.map((view) => [view.slug, view]))
-      const writes = views.map((view) =>
-        kv.set(edgeKey(view.slug), JSON.stringify(buildEdgeSnapshot(view, config)))
+      yield* kv.setMany(
+        views.map((view) => [edgeKey(view.slug), JSON.stringify(buildEdgeSnapshot(view, config))] as const)
       )
-      for (const slug of slugs) if (!held.has(slug)) writes.push(kv.delete(edgeKey(slug)))
-      yield* Effect.all(writes, { concurrency: 8, discard: true })
+      const left = [...slugs].filter((slug) => !held.has(slug))
+      yield* Effect.forEach(left, (slug) => kv.delete(edgeKey(slug)), { concurrency: 8, discard: true })
     })
 }

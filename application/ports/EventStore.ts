@@ -1,4 +1,4 @@
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, type Result, Schema } from "effect"
 
 /** Who caused an event: a signed-in user, a webhook delivery, or Tenantry itself. */
 export const Actor = Schema.Struct({
@@ -82,6 +82,9 @@ export interface AppendResult {
   readonly events: ReadonlyArray<RecordedEvent>
 }
 
+/** One request's answer from `appendMany`: appended, or refused because its stream had moved on. */
+export type AppendOutcome = Result.Result<AppendResult, VersionConflict>
+
 export interface TenantLogPage {
   readonly events: ReadonlyArray<RecordedEvent>
   readonly hasMore: boolean
@@ -95,7 +98,28 @@ export interface TenantLogPage {
 export class EventStore extends Context.Service<
   EventStore,
   {
+    /**
+     * Appends to one stream if it is at `expectedVersion` (0: the stream does not exist
+     * yet), else `VersionConflict` and nothing is written. `appendMany` of one request.
+     */
     readonly append: (request: AppendRequest) => Effect.Effect<AppendResult, VersionConflict | UniqueKeyTaken>
+    /**
+     * Appends to several streams in ONE transaction (cross-stream group commit). Each
+     * request is checked against its own expected version, as `append` does, and the
+     * answer is per request, in order: `Success` with its events, or `Failure` with its
+     * `VersionConflict` (that request wrote nothing; the others still commit). Everything
+     * that is written commits together: a `readAll` reader sees all of it or none of it,
+     * under one transaction id. Inline projections run once over the events of every
+     * accepted request; when one refuses (`UniqueKeyTaken`), the whole call fails and
+     * nothing of any request is written. A request without events is answered with its
+     * expected version, unchecked, as `append` does.
+     *
+     * The stream ids must be distinct (a defect otherwise): one call holds at most one
+     * decision per stream.
+     */
+    readonly appendMany: (
+      requests: ReadonlyArray<AppendRequest>
+    ) => Effect.Effect<ReadonlyArray<AppendOutcome>, UniqueKeyTaken>
     /** Events of one stream from `fromVersion` (inclusive), in version order. */
     readonly readStream: (
       streamId: string,

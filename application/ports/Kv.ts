@@ -12,6 +12,10 @@ export class Kv extends Context.Service<
   {
     readonly get: (key: string) => Effect.Effect<string | undefined, KvError>
     readonly set: (key: string, value: string) => Effect.Effect<void, KvError>
+    /** Several keys in one round trip where the store allows; a key listed twice ends with its last value. */
+    readonly setMany: (
+      entries: ReadonlyArray<readonly [key: string, value: string]>
+    ) => Effect.Effect<void, KvError>
     readonly delete: (key: string) => Effect.Effect<void, KvError>
   }
 >()("tenantry/application/ports/Kv") {}

@@ -87,8 +87,11 @@ export class WebhookStore extends Context.Service<
     readonly list: (tenantId: string) => Effect.Effect<ReadonlyArray<WebhookListItem>>
     /** The most recent deliveries of one webhook, newest first. */
     readonly events: (webhookId: string, limit: number) => Effect.Effect<ReadonlyArray<WebhookEventRow>>
+    /** A delivery still running: its row, `received`, to finish later. */
     readonly recordReceived: (delivery: ReceivedDelivery) => Effect.Effect<number>
     readonly recordFinished: (id: number, delivery: FinishedDelivery) => Effect.Effect<void>
+    /** A delivery over before it was recorded: its one row, with its outcome. */
+    readonly recordDelivered: (delivery: ReceivedDelivery & FinishedDelivery) => Effect.Effect<void>
   }
 >()("tenantry/application/ports/WebhookStore") {}
 

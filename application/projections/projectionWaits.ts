@@ -1,4 +1,4 @@
-import { Context, Deferred, Effect, Layer } from "effect"
+import { Clock, Context, Deferred, Effect, Layer } from "effect"
 import { type Checkpoint, EventStore } from "../ports/EventStore.ts"
 import { ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
 
@@ -6,20 +6,38 @@ export const isAtOrAfter = (checkpoint: Checkpoint, target: Checkpoint): boolean
   checkpoint.transactionId > target.transactionId ||
   (checkpoint.transactionId === target.transactionId && checkpoint.position >= target.position)
 
+/** How long after its last report a projector on this node is still trusted to report. */
+const localTrustMillis = 250
+/** How often waiters of a projector running elsewhere read its stored checkpoint (shared). */
+const remotePollMillis = 5
+
+interface Waiter {
+  readonly target: Checkpoint
+  readonly done: Deferred.Deferred<void>
+}
+
+interface Progress {
+  checkpoint: Checkpoint
+  reportedAt: number
+  readonly waiters: Set<Waiter>
+  polling: boolean
+}
+
 /**
  * Waiting until a projector has handled everything up to a checkpoint, for many waiters
- * at once. A projector running on this node reports each checkpoint it saves, which
- * wakes its waiters at once with no database read. For a projector leased by another
- * node, waiters share one checkpoint read per few milliseconds instead of each polling
- * the database (200 concurrent webhook deliveries would otherwise be 10,000 reads a
- * second, starving the projector they wait for).
+ * at once. A projector running on this node reports each batch it has handled, which
+ * releases its waiters at once with no database read. For a projector leased by another
+ * node (or one that has stopped reporting), one poller per projector reads the stored
+ * checkpoint every few milliseconds for all its waiters (200 concurrent webhook
+ * deliveries polling on their own would be 10,000 reads a second, starving the
+ * projector they wait for).
  */
 export class ProjectionWaits extends Context.Service<
   ProjectionWaits,
   {
     /** True once projector `name` has handled everything up to `target`; false after `timeoutMillis`. */
     readonly reached: (name: string, target: Checkpoint, timeoutMillis: number) => Effect.Effect<boolean>
-    /** Called by a projector running here after it saved `checkpoint`. */
+    /** Called by a projector running here once it has handled everything up to `checkpoint`. */
     readonly progressed: (name: string, checkpoint: Checkpoint) => Effect.Effect<void>
   }
 >()("tenantry/application/ProjectionWaits") {
@@ -28,50 +46,76 @@ export class ProjectionWaits extends Context.Service<
     Effect.gen(function* () {
       const store = yield* EventStore
       const checkpoints = yield* ProjectionCheckpoints
-      const loaders = new Map<string, Effect.Effect<Checkpoint>>()
-      const local = new Map<string, { checkpoint: Checkpoint; next: Deferred.Deferred<void> }>()
+      const projectors = new Map<string, Progress>()
 
-      const localOf = (name: string) => {
-        let known = local.get(name)
-        if (known === undefined) {
-          known = { checkpoint: { transactionId: 0, position: 0 }, next: Deferred.makeUnsafe<void>() }
-          local.set(name, known)
+      const progressOf = (name: string) => {
+        let progress = projectors.get(name)
+        if (progress === undefined) {
+          progress = {
+            checkpoint: { transactionId: 0, position: 0 },
+            reportedAt: Number.NEGATIVE_INFINITY,
+            waiters: new Set(),
+            polling: false
+          }
+          projectors.set(name, progress)
         }
-        return known
+        return progress
       }
 
-      const loaderOf = (name: string) =>
-        Effect.gen(function* () {
-          const known = loaders.get(name)
-          if (known !== undefined) return known
-          const cached = yield* Effect.cachedWithTTL(checkpoints.load(name), "5 millis")
-          loaders.set(name, cached)
-          return cached
-        })
+      const release = (progress: Progress, checkpoint: Checkpoint) => {
+        for (const waiter of progress.waiters) {
+          if (isAtOrAfter(checkpoint, waiter.target)) {
+            progress.waiters.delete(waiter)
+            Deferred.doneUnsafe(waiter.done, Effect.void)
+          }
+        }
+      }
 
       const progressed = (name: string, checkpoint: Checkpoint) =>
-        Effect.suspend(() => {
-          const known = localOf(name)
-          known.checkpoint = checkpoint
-          const woken = known.next
-          known.next = Deferred.makeUnsafe<void>()
-          return Deferred.succeed(woken, undefined)
-        }).pipe(Effect.asVoid)
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.sync(() => {
+            const progress = progressOf(name)
+            progress.checkpoint = checkpoint
+            progress.reportedAt = now
+            release(progress, checkpoint)
+          })
+        )
 
-      const reached = (name: string, target: Checkpoint, timeoutMillis: number) =>
+      /** While anyone waits and no local projector reports, reads the stored checkpoint for all. */
+      const poll = (name: string, progress: Progress): Effect.Effect<void> =>
         Effect.gen(function* () {
-          const load = yield* loaderOf(name)
-          while (true) {
-            const known = localOf(name)
-            if (isAtOrAfter(known.checkpoint, target)) return true
-            if (isAtOrAfter(yield* load, target)) return true
-            // The local projector's next save, this node's next append, or a poll.
-            yield* Effect.raceFirst(Deferred.await(known.next), store.awaitAppend(10))
+          while (progress.waiters.size > 0) {
+            yield* store.awaitAppend(remotePollMillis)
+            if ((yield* Clock.currentTimeMillis) - progress.reportedAt < localTrustMillis) continue
+            release(progress, yield* checkpoints.load(name))
           }
         }).pipe(
-          Effect.timeoutOption(timeoutMillis),
-          Effect.map((outcome) => outcome._tag === "Some")
+          Effect.ensuring(
+            Effect.sync(() => {
+              progress.polling = false
+            })
+          )
         )
+
+      const reached = (name: string, target: Checkpoint, timeoutMillis: number) =>
+        Effect.suspend(() => {
+          const progress = progressOf(name)
+          if (isAtOrAfter(progress.checkpoint, target)) return Effect.succeed(true)
+          const waiter: Waiter = { target, done: Deferred.makeUnsafe<void>() }
+          progress.waiters.add(waiter)
+          const startPoller = progress.polling
+            ? Effect.void
+            : Effect.suspend(() => {
+                progress.polling = true
+                return Effect.asVoid(Effect.forkDetach(poll(name, progress)))
+              })
+          return Effect.andThen(startPoller, Deferred.await(waiter.done)).pipe(
+            Effect.timeoutOption(timeoutMillis),
+            Effect.map((outcome) => outcome._tag === "Some"),
+            Effect.ensuring(Effect.sync(() => progress.waiters.delete(waiter)))
+          )
+        })
+
       return ProjectionWaits.of({ reached, progressed })
     })
   )

@@ -1,4 +1,4 @@
-import { Duration, Effect, Schedule } from "effect"
+import { Clock, Duration, Effect, Schedule } from "effect"
 import { type Checkpoint, EventStore } from "../ports/EventStore.ts"
 import { ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
 import type { Projector } from "./Projector.ts"
@@ -8,15 +8,19 @@ export interface RunOptions {
   readonly batchSize?: number
   /** Longest wait for news before reading again; appends on this node or NOTIFY wake it sooner. */
   readonly pollMillis?: number
+  /** Under continuous load, how often the checkpoint is stored (always when caught up). */
+  readonly saveEveryMillis?: number
   /** How often a node without the lease asks for it again. */
   readonly standbyMillis?: number
 }
 
 /**
  * Runs a projector for ever: take the lease, then read a batch after the checkpoint,
- * hand the relevant events over, save the checkpoint, and wait for news when caught
- * up. An empty read never stops it. A failing handler is logged and retried from the
- * same checkpoint, so nothing is skipped.
+ * hand the relevant events over, tell local waiters, and wait for news when caught up.
+ * The checkpoint is stored when caught up and at most every `saveEveryMillis` under
+ * load (other nodes' waiters see it then). An empty read never stops it. A failing
+ * handler is logged and retried from the last stored checkpoint, so nothing is skipped;
+ * projectors are idempotent, so redoing a few batches is harmless.
  */
 export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {}) =>
   Effect.gen(function* () {
@@ -24,16 +28,26 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
     const checkpoints = yield* ProjectionCheckpoints
     const batchSize = options.batchSize ?? 500
     const pollMillis = options.pollMillis ?? 1000
+    const saveEveryMillis = options.saveEveryMillis ?? 20
     const waits = yield* Effect.serviceOption(ProjectionWaits)
     const progressed = (checkpoint: Checkpoint) =>
       waits._tag === "Some" ? waits.value.progressed(projector.name, checkpoint) : Effect.void
 
     const catchUp = Effect.gen(function* () {
       let checkpoint = yield* checkpoints.load(projector.name)
+      let saved = checkpoint
+      let savedAt = yield* Clock.currentTimeMillis
       let idleMillis = 1
+      const save = Effect.gen(function* () {
+        if (saved === checkpoint) return
+        yield* checkpoints.save(projector.name, checkpoint)
+        saved = checkpoint
+        savedAt = yield* Clock.currentTimeMillis
+      })
       while (true) {
         const batch = yield* store.readAll(checkpoint, batchSize)
         if (batch.events.length === 0) {
+          yield* save
           // An empty read right after news is often a commit still hidden behind another
           // transaction (readAll stops below the oldest one running), and the commit that
           // frees it may append nothing to wake us: look again soon, then less often.
@@ -44,9 +58,12 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
         idleMillis = 1
         const relevant = batch.events.filter((event) => projector.handles.has(event.type))
         if (relevant.length > 0) yield* projector.handle(relevant)
-        yield* checkpoints.save(projector.name, batch.checkpoint)
-        yield* progressed(batch.checkpoint)
         checkpoint = batch.checkpoint
+        // Waiters need the projection's effects, not the stored checkpoint: they hear
+        // first. Under load the checkpoint is stored every `saveEveryMillis` and whenever
+        // the projector catches up; a restart redoes at most that much, idempotently.
+        yield* progressed(checkpoint)
+        if ((yield* Clock.currentTimeMillis) - savedAt >= saveEveryMillis) yield* save
       }
     })
 

@@ -1,16 +1,25 @@
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Fiber } from "effect"
 import type { CacheTarget, CacheVersions, TenantEvent, TenantState } from "../../domain/tenant/index.ts"
 import { edgeConfigProjectorName } from "../edge/edgeConfigProjector.ts"
 import type { Handled } from "../handleCommand.ts"
 import type { Checkpoint } from "../ports/EventStore.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
-import { type WebhookRow, WebhookSecrets, WebhookStore } from "../ports/WebhookStore.ts"
+import {
+  type FinishedDelivery,
+  type ReceivedDelivery,
+  type WebhookRow,
+  WebhookSecrets,
+  WebhookStore
+} from "../ports/WebhookStore.ts"
 import { ProjectionWaits } from "../projections/projectionWaits.ts"
 import type { RequestContext } from "../tenants/context.ts"
 import { runTenantCommand } from "../tenants/runTenantCommand.ts"
 
 /** How long a delivery waits for `proxy:{slug}` to carry its new versions. */
 export const kvSyncTimeoutMillis = 5000
+
+/** A delivery running longer than this shows in the history as `received` until it ends. */
+export const receiptAfterMillis = 100
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
@@ -85,7 +94,7 @@ export const cacheRefreshRefusal = Effect.gen(function* () {
  * opts in) goes up by one, the delivery waits until `proxy:{slug}` carries it, and the
  * received → synced | failed lifecycle is recorded.
  */
-export const receiveCacheRefresh = Effect.fn("receiveCacheRefresh")(function* (
+export const receiveCacheRefresh = Effect.fnUntraced(function* (
   webhookId: string,
   secret: string,
   delivery: { readonly requestId: string; readonly eventType: (provider: string) => string | null }
@@ -102,65 +111,73 @@ export const receiveCacheRefresh = Effect.fn("receiveCacheRefresh")(function* (
   if (targets.length === 0) return { _tag: "NothingToRefresh" } as CacheRefreshOutcome
 
   const received = yield* Clock.currentTimeMillis
-  const started = received
   const context: RequestContext = { actor: { type: "webhook", id: webhookId }, requestId: delivery.requestId }
-  const finish = (
-    eventId: number,
-    fields: {
-      readonly ok: boolean
-      readonly versions: CacheVersions | undefined
-      readonly message: string | null
-    }
-  ) =>
+  const receipt: ReceivedDelivery = {
+    webhookId,
+    tenantId: webhook.tenantId,
+    receivedAt: iso(received),
+    refreshType: targets.join("+"),
+    eventType: delivery.eventType(webhook.provider)
+  }
+
+  // A delivery that is over within a moment is recorded once, with its outcome. One
+  // still running after `receiptAfterMillis` is recorded as received at that point, so
+  // the history shows it in flight, and its row is finished at the end.
+  let receiptId: number | undefined
+  const receiving = yield* Effect.forkChild(
+    Effect.sleep(receiptAfterMillis).pipe(
+      Effect.andThen(
+        Effect.uninterruptible(
+          Effect.tap(store.recordReceived(receipt), (id) =>
+            Effect.sync(() => {
+              receiptId = id
+            })
+          )
+        )
+      )
+    )
+  )
+  const finish = (fields: {
+    readonly ok: boolean
+    readonly versions: CacheVersions | undefined
+    readonly message: string | null
+  }) =>
     Effect.gen(function* () {
+      yield* Fiber.interrupt(receiving)
       const finished = yield* Clock.currentTimeMillis
       const next = fields.versions?.apiCacheVersion ?? null
-      yield* store.recordFinished(eventId, {
+      const outcome: FinishedDelivery = {
         status: fields.ok ? "synced" : "failed",
-        startedAt: iso(started),
+        startedAt: iso(received),
         finishedAt: iso(finished),
         previousApiCacheVersion: next === null || !webhook.refreshApi ? next : next - 1,
         nextApiCacheVersion: next,
         durationMs: finished - received,
         kvSyncedAt: fields.ok ? iso(finished) : null,
         message: fields.message
-      })
+      }
+      yield* receiptId === undefined
+        ? store.recordDelivered({ ...receipt, ...outcome })
+        : store.recordFinished(receiptId, outcome)
     })
 
-  // The receipt and the bump go out together: one round trip less per delivery.
-  const [eventId, bumped] = yield* Effect.all(
-    [
-      store.recordReceived({
-        webhookId,
-        tenantId: webhook.tenantId,
-        receivedAt: iso(received),
-        refreshType: targets.join("+"),
-        eventType: delivery.eventType(webhook.provider)
-      }),
-      Effect.exit(bump(context, webhook.tenantId, targets))
-    ],
-    { concurrency: 2 }
-  )
+  const bumped = yield* Effect.exit(bump(context, webhook.tenantId, targets))
   if (bumped._tag === "Failure") {
     yield* Effect.logWarning("cache-refresh webhook: refresh failed", { webhookId }, bumped.cause)
-    yield* finish(eventId, {
-      ok: false,
-      versions: undefined,
-      message: "The cache versions could not be bumped"
-    })
+    yield* finish({ ok: false, versions: undefined, message: "The cache versions could not be bumped" })
     return { _tag: "Failed" } as CacheRefreshOutcome
   }
   const versions = bumped.value.state === undefined ? undefined : versionsOf(bumped.value.state)
   const reached = yield* synced(bumped.value.checkpoint)
   if (!reached || versions === undefined) {
-    yield* finish(eventId, {
+    yield* finish({
       ok: false,
       versions,
       message: `The edge KV was not updated within ${kvSyncTimeoutMillis} ms`
     })
     return { _tag: "Failed" } as CacheRefreshOutcome
   }
-  yield* finish(eventId, { ok: true, versions, message: null })
+  yield* finish({ ok: true, versions, message: null })
   return { _tag: "Refreshed", versions } as CacheRefreshOutcome
 })
 

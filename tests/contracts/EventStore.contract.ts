@@ -1,13 +1,17 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect, Exit, Fiber, type Layer } from "effect"
-import type { SqlClient } from "effect/sql"
+import { Effect, Exit, Fiber, type Layer, Result } from "effect"
+import { SqlClient } from "effect/sql"
+import { encodeTenantEvent } from "../../application/events/tenantCodec.ts"
 import {
+  type AppendOutcome,
   type EventMetadata,
   EventStore,
   type NewEvent,
   type RecordedEvent,
   startOfLog
 } from "../../application/ports/EventStore.ts"
+import type { TenantId, UserId } from "../../domain/shared/ids.ts"
+import type { Slug } from "../../domain/tenant/index.ts"
 
 const metadata: EventMetadata = { actor: { type: "system", id: "contract" }, requestId: "req_1" }
 const event = (n: number, type = "Noted"): NewEvent => ({
@@ -16,6 +20,36 @@ const event = (n: number, type = "Noted"): NewEvent => ({
   data: { n, pad: "x".repeat(64) }
 })
 const uniqueStream = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`
+
+/** A tenant's creation as stored: it goes through the `tenants` inline projection and its slug rule. */
+const tenantCreated = (tenantId: string, slug: string): NewEvent =>
+  encodeTenantEvent({
+    _tag: "TenantCreated",
+    tenantId: tenantId as TenantId,
+    slug: slug as Slug,
+    cms: { cms: "contentful", spaceId: "abc" },
+    cacheTTL: 300,
+    websiteDomain: null,
+    siteProxy: false,
+    ownerId: "user_contract" as UserId,
+    at: "2026-11-24T12:00:00.000Z"
+  })
+
+const appended = (outcome: AppendOutcome | undefined) => {
+  if (outcome === undefined || Result.isFailure(outcome))
+    return assert.fail(`expected appended, got ${String(outcome)}`)
+  return outcome.success
+}
+
+/**
+ * When a reader that started during the writes may stop: it has seen all `expected` events
+ * of `prefix`, or has waited long enough for them. The readAll bound (the oldest running
+ * transaction) is cluster-wide, so other suites' open transactions can hold it back a while
+ * after the writers are done.
+ */
+let writersDoneAt = Number.POSITIVE_INFINITY
+const settled = (seen: ReadonlyArray<RecordedEvent>, prefix: string, expected: number) =>
+  seen.filter((e) => e.streamId.startsWith(prefix)).length >= expected || Date.now() > writersDoneAt + 20_000
 
 /** Reads the whole log from the start, the way a projector does. */
 const readEverything = (store: EventStore["Service"]) =>
@@ -178,7 +212,7 @@ export const eventStoreContract = <E>(
               seen.push(...batch.events.filter((e) => !seenBefore.has(e.position)))
               checkpoint = batch.checkpoint
               if (batch.events.length === 0) {
-                if (!writing) return seen
+                if (!writing && settled(seen, prefix, streams * perStream)) return seen
                 yield* Effect.sleep(1)
               }
             }
@@ -190,6 +224,7 @@ export const eventStoreContract = <E>(
             { concurrency: "unbounded" }
           )
           writing = false
+          writersDoneAt = Date.now()
           const seen = (yield* Fiber.join(readerFiber)).filter((e) => e.streamId.startsWith(prefix))
           assert.strictEqual(seen.length, streams * perStream, "nothing skipped")
           assert.strictEqual(new Set(seen.map((e) => e.position)).size, seen.length, "nothing twice")
@@ -197,6 +232,329 @@ export const eventStoreContract = <E>(
           for (const e of seen) {
             assert.strictEqual(e.streamVersion, (lastVersion.get(e.streamId) ?? 0) + 1, "stream order kept")
             lastVersion.set(e.streamId, e.streamVersion)
+          }
+        })
+    )
+
+    it.effect(
+      "given new and existing streams, when appending to all of them in one appendMany, then each is appended at its own versions, in one transaction",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const existing = uniqueStream("m-old")
+          const fresh = uniqueStream("m-new")
+          const other = uniqueStream("m-other")
+          yield* store.append({
+            streamId: existing,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(1), event(2)],
+            metadata
+          })
+          const ownMetadata: EventMetadata = { actor: { type: "user", id: "u" }, requestId: "req_own" }
+          const outcomes = yield* store.appendMany([
+            { streamId: fresh, tenantId: "t2", expectedVersion: 0, events: [event(10), event(11)], metadata },
+            {
+              streamId: existing,
+              tenantId: "t1",
+              expectedVersion: 2,
+              events: [event(3), { ...event(4), metadata: ownMetadata }],
+              metadata
+            },
+            { streamId: other, tenantId: "t3", expectedVersion: 0, events: [event(20)], metadata }
+          ])
+          assert.strictEqual(outcomes.length, 3)
+          const [a, b, c] = outcomes.map(appended)
+          assert.strictEqual(a!.nextVersion, 2)
+          assert.strictEqual(b!.nextVersion, 4)
+          assert.strictEqual(c!.nextVersion, 1)
+          assert.deepStrictEqual(
+            b!.events.map((e) => [e.streamId, e.streamVersion, e.data.n, e.metadata.requestId]),
+            [
+              [existing, 3, 3, "req_1"],
+              [existing, 4, 4, "req_own"]
+            ]
+          )
+          const all = [...a!.events, ...b!.events, ...c!.events]
+          assert.strictEqual(new Set(all.map((e) => e.transactionId)).size, 1, "one transaction")
+          assert.deepStrictEqual(
+            (yield* store.readStream(existing)).map((e) => [e.streamVersion, e.data.n, e.metadata.requestId]),
+            [
+              [1, 1, "req_1"],
+              [2, 2, "req_1"],
+              [3, 3, "req_1"],
+              [4, 4, "req_own"]
+            ]
+          )
+          const read = yield* store.readStream(fresh)
+          assert.deepStrictEqual(
+            read.map((e) => [e.streamVersion, e.data.n, e.tenantId]),
+            [
+              [1, 10, "t2"],
+              [2, 11, "t2"]
+            ]
+          )
+          assert.deepStrictEqual(
+            read.map((e) => e.position),
+            a!.events.map((e) => e.position)
+          )
+          assert.deepStrictEqual(
+            (yield* store.readStream(other)).map((e) => e.tenantId),
+            ["t3"]
+          )
+        })
+    )
+
+    it.effect(
+      "given one stale expected version in an appendMany, then only that request gets VersionConflict and the others are appended",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const [s1, s2, s3, s4] = [
+            uniqueStream("st1"),
+            uniqueStream("st2"),
+            uniqueStream("st3"),
+            uniqueStream("st4")
+          ]
+          yield* store.append({
+            streamId: s1,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(1)],
+            metadata
+          })
+          yield* store.append({
+            streamId: s2,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(1)],
+            metadata
+          })
+          const outcomes = yield* store.appendMany([
+            { streamId: s1, tenantId: "t1", expectedVersion: 1, events: [event(2)], metadata },
+            { streamId: s2, tenantId: "t1", expectedVersion: 0, events: [event(2)], metadata }, // stale
+            { streamId: s3, tenantId: "t1", expectedVersion: 0, events: [event(2)], metadata },
+            { streamId: s4, tenantId: "t1", expectedVersion: 3, events: [event(2)], metadata } // no such stream yet
+          ])
+          assert.strictEqual(appended(outcomes[0]).nextVersion, 2)
+          assert.strictEqual(appended(outcomes[2]).nextVersion, 1)
+          for (const [i, streamId, expectedVersion] of [
+            [1, s2, 0],
+            [3, s4, 3]
+          ] as const) {
+            const outcome = outcomes[i]!
+            assert.isTrue(Result.isFailure(outcome), `${streamId} must conflict`)
+            if (Result.isFailure(outcome)) {
+              assert.strictEqual(outcome.failure._tag, "VersionConflict")
+              assert.strictEqual(outcome.failure.streamId, streamId)
+              assert.strictEqual(outcome.failure.expectedVersion, expectedVersion)
+            }
+          }
+          assert.strictEqual((yield* store.readStream(s1)).length, 2)
+          assert.strictEqual((yield* store.readStream(s2)).length, 1, "the stale one wrote nothing")
+          assert.strictEqual((yield* store.readStream(s3)).length, 1)
+          assert.strictEqual((yield* store.readStream(s4)).length, 0)
+          // And `append` keeps refusing a stream that is not where the request expects it.
+          const exit = yield* Effect.exit(
+            store.append({
+              streamId: uniqueStream("st5"),
+              tenantId: "t1",
+              expectedVersion: 2,
+              events: [event(1)],
+              metadata
+            })
+          )
+          assert.include(JSON.stringify(exit), "VersionConflict")
+        })
+    )
+
+    it.effect(
+      "given an appendMany where an inline projection refuses one request (a taken slug), then it fails UniqueKeyTaken and nothing of any request is written",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const sql = yield* SqlClient.SqlClient
+          const slug = `slug-${uniqueStream("k")}`
+          const holder = uniqueStream("tnt-holder")
+          yield* store.append({
+            streamId: `tenant-${holder}`,
+            tenantId: holder,
+            expectedVersion: 0,
+            events: [tenantCreated(holder, slug)],
+            metadata
+          })
+          const innocent = uniqueStream("tnt-innocent")
+          const offender = uniqueStream("tnt-offender")
+          const plain = uniqueStream("plain")
+          const headBefore = yield* store.headPosition
+          const exit = yield* Effect.exit(
+            store.appendMany([
+              {
+                streamId: `tenant-${innocent}`,
+                tenantId: innocent,
+                expectedVersion: 0,
+                events: [tenantCreated(innocent, `${slug}-free`)],
+                metadata
+              },
+              { streamId: plain, tenantId: "t1", expectedVersion: 0, events: [event(1)], metadata },
+              {
+                streamId: `tenant-${offender}`,
+                tenantId: offender,
+                expectedVersion: 0,
+                events: [tenantCreated(offender, slug)],
+                metadata
+              }
+            ])
+          )
+          assert.isTrue(Exit.isFailure(exit))
+          assert.include(JSON.stringify(exit), "UniqueKeyTaken")
+          for (const streamId of [`tenant-${innocent}`, plain, `tenant-${offender}`]) {
+            assert.strictEqual((yield* store.readStream(streamId)).length, 0, `${streamId} has no events`)
+          }
+          const count = (rows: ReadonlyArray<{ n: unknown }>) => Number(rows[0]?.n ?? 0)
+          assert.strictEqual(
+            count(
+              yield* sql<{ n: unknown }>`SELECT count(*) AS n FROM streams
+                WHERE stream_id IN (${`tenant-${innocent}`}, ${plain}, ${`tenant-${offender}`})`
+            ),
+            0,
+            "no stream row"
+          )
+          assert.strictEqual(
+            count(
+              yield* sql<{
+                n: unknown
+              }>`SELECT count(*) AS n FROM tenants WHERE tenant_id IN (${innocent}, ${offender})`
+            ),
+            0,
+            "no read-model row"
+          )
+          // The same requests without the offender go through.
+          const outcomes = yield* store.appendMany([
+            {
+              streamId: `tenant-${innocent}`,
+              tenantId: innocent,
+              expectedVersion: 0,
+              events: [tenantCreated(innocent, `${slug}-free`)],
+              metadata
+            },
+            { streamId: plain, tenantId: "t1", expectedVersion: 0, events: [event(1)], metadata }
+          ])
+          assert.isTrue(outcomes.every(Result.isSuccess))
+          assert.isTrue(appended(outcomes[0]).events[0]!.position > headBefore)
+        })
+    )
+
+    it.effect("given the same stream twice in one appendMany, then it dies and writes nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* EventStore
+        const stream = uniqueStream("twice")
+        const exit = yield* Effect.exit(
+          store.appendMany([
+            { streamId: stream, tenantId: "t1", expectedVersion: 0, events: [event(1)], metadata },
+            { streamId: stream, tenantId: "t1", expectedVersion: 1, events: [event(2)], metadata }
+          ])
+        )
+        assert.isTrue(Exit.isFailure(exit) && Exit.hasDies(exit))
+        assert.strictEqual((yield* store.readStream(stream)).length, 0)
+      })
+    )
+
+    it.effect(
+      "given concurrent appendMany and append writers on many streams and a concurrent reader, then the reader sees every event once, in stream order, each appendMany whole",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const prefix = uniqueStream("mx")
+          const before = yield* readEverything(store)
+          const seenBefore = new Set(before.map((e) => e.position))
+          const groups = 6
+          const perGroup = 4
+          const rounds = 10
+          const singles = 6
+          let writing = true
+          // Each group writes its streams together, round after round.
+          const groupWriter = (g: number) =>
+            Effect.gen(function* () {
+              for (let v = 0; v < rounds; v++) {
+                const outcomes = yield* store.appendMany(
+                  Array.from({ length: perGroup }, (_, k) => ({
+                    streamId: `${prefix}-g${g}-${k}`,
+                    tenantId: "t-read",
+                    expectedVersion: v * 2,
+                    events: [event(v * 10 + 1), event(v * 10 + 2)],
+                    metadata
+                  }))
+                )
+                assert.isTrue(outcomes.every(Result.isSuccess))
+              }
+            })
+          const singleWriter = (s: number) =>
+            Effect.gen(function* () {
+              for (let v = 0; v < rounds * 2; v++) {
+                yield* store.append({
+                  streamId: `${prefix}-s${s}`,
+                  tenantId: "t-read",
+                  expectedVersion: v,
+                  events: [event(v)],
+                  metadata
+                })
+              }
+            })
+          const reader = Effect.gen(function* () {
+            const seen: Array<RecordedEvent> = []
+            let checkpoint = startOfLog
+            while (true) {
+              const batch = yield* store.readAll(checkpoint, 7)
+              seen.push(...batch.events.filter((e) => !seenBefore.has(e.position)))
+              checkpoint = batch.checkpoint
+              if (batch.events.length === 0) {
+                if (!writing && settled(seen, prefix, groups * perGroup * rounds * 2 + singles * rounds * 2))
+                  return seen
+                yield* Effect.sleep(1)
+              }
+            }
+          })
+          const readerFiber = yield* Effect.forkChild(reader)
+          yield* Effect.all(
+            [
+              Effect.forEach(
+                Array.from({ length: groups }, (_, g) => g),
+                groupWriter,
+                { concurrency: "unbounded" }
+              ),
+              Effect.forEach(
+                Array.from({ length: singles }, (_, s) => s),
+                singleWriter,
+                { concurrency: "unbounded" }
+              )
+            ],
+            { concurrency: "unbounded" }
+          )
+          writing = false
+          writersDoneAt = Date.now()
+          const seen = (yield* Fiber.join(readerFiber)).filter((e) => e.streamId.startsWith(prefix))
+          assert.strictEqual(
+            seen.length,
+            groups * perGroup * rounds * 2 + singles * rounds * 2,
+            "nothing skipped"
+          )
+          assert.strictEqual(new Set(seen.map((e) => e.position)).size, seen.length, "nothing twice")
+          const lastVersion = new Map<string, number>()
+          for (const e of seen) {
+            assert.strictEqual(e.streamVersion, (lastVersion.get(e.streamId) ?? 0) + 1, "stream order kept")
+            lastVersion.set(e.streamId, e.streamVersion)
+          }
+          // One appendMany is one transaction, and a reader gets its events in one run.
+          const byTransaction = Map.groupBy(
+            seen.filter((e) => e.streamId.includes("-g")),
+            (e) => e.transactionId
+          )
+          assert.strictEqual(byTransaction.size, groups * rounds)
+          for (const events of byTransaction.values()) {
+            assert.strictEqual(events.length, perGroup * 2)
+            const indexes = events.map((e) => seen.indexOf(e))
+            assert.strictEqual(indexes.at(-1)! - indexes[0]!, events.length - 1, "contiguous in the read")
           }
         })
     )

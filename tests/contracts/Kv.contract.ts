@@ -45,6 +45,27 @@ const withKeys = <A, E>(keys: ReadonlyArray<string>, use: (store: Kv["Service"])
 export const kvContract = <E>(name: string, kv: Layer.Layer<Kv, E>) =>
   layer(kv, { excludeTestServices: true, timeout: 60_000 })(`Kv contract: ${name}`, (it) => {
     it.effect(
+      "given several entries, one key listed twice and an empty list, when set together, then each key holds its value, the repeated one its last, and the empty list changes nothing",
+      () => {
+        const keys = [`proxy:many-a-${unique()}`, `proxy:many-b-${unique()}`, `proxy:many-c-${unique()}`]
+        return withKeys(keys, (store) =>
+          Effect.gen(function* () {
+            yield* store.set(keys[2]!, "before")
+            yield* store.setMany([
+              [keys[0]!, '{"a":1}'],
+              [keys[1]!, '{"b":1}'],
+              [keys[0]!, '{"a":2}']
+            ])
+            yield* store.setMany([])
+            assert.strictEqual(yield* store.get(keys[0]!), '{"a":2}')
+            assert.strictEqual(yield* store.get(keys[1]!), '{"b":1}')
+            assert.strictEqual(yield* store.get(keys[2]!), "before")
+          })
+        )
+      }
+    )
+
+    it.effect(
       "given a key never set, when getting it, then undefined; when deleting it, then no error",
       () => {
         const key = `proxy:missing-${unique()}`

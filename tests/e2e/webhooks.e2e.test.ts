@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http"
-import { Effect } from "effect"
+import { Deferred, Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Config } from "../../application/config.ts"
@@ -413,6 +413,54 @@ for (const target of databaseTargets) {
       expect((await post(server, path, { body: "{}" })).status).toBe(404)
       expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(200)
     })
+
+    // Only PostgreSQL can hold a row lock on one connection while the server works on others.
+    it.skipIf(target.name !== "postgres")(
+      "given a delivery held up past the receipt delay, when it is in flight, then the history shows it received, and once it ends the same row is synced",
+      async () => {
+        const owner = await server.token("user_owner_slow")
+        const slug = await createTenant(owner)
+        const base = `/api/tenants/${slug}/cache-refresh-webhooks`
+        const created = await request(server, "POST", base, { token: owner, body: { provider: "generic" } })
+        const history = async () =>
+          (await request(server, "GET", `${base}/${created.body.webhook.id}/events`, { token: owner })).body
+            .events as ReadonlyArray<{ id: number; status: string; durationMs: number | null }>
+
+        // The delivery's append waits for the tenant's stream row, locked here until released.
+        const release = Deferred.makeUnsafe<void>()
+        const locked = Deferred.makeUnsafe<void>()
+        const holder = server.run(
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            yield* sql.withTransaction(
+              Effect.gen(function* () {
+                yield* sql`SELECT 1 FROM streams s JOIN tenants t ON s.tenant_id = t.tenant_id
+                  WHERE t.slug = ${slug} FOR UPDATE OF s`
+                yield* Deferred.succeed(locked, undefined)
+                yield* Deferred.await(release)
+              })
+            )
+          })
+        )
+        await Effect.runPromise(Deferred.await(locked))
+        const delivery = post(server, receiverPath(created.body.url), { body: "{}" })
+        let inFlight: ReadonlyArray<{ id: number; status: string }> = []
+        for (let attempt = 0; attempt < 100 && inFlight.length === 0; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          inFlight = await history()
+        }
+        expect(inFlight.map((row) => row.status)).toEqual(["received"])
+
+        await Effect.runPromise(Deferred.succeed(release, undefined))
+        await holder
+        expect((await delivery).status).toBe(200)
+        const done = await history()
+        expect(done).toHaveLength(1)
+        expect(done[0]!.id).toBe(inFlight[0]!.id)
+        expect(done[0]!.status).toBe("synced")
+        expect(done[0]!.durationMs).toBeGreaterThanOrEqual(100)
+      }
+    )
 
     it("given one webhook, when 200 valid deliveries arrive at once, then each counts exactly once and the KV snapshot ends with the last version", async () => {
       const owner = await server.token("user_owner_burst")

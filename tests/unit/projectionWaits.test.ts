@@ -4,11 +4,13 @@ import { type Checkpoint, EventStore } from "../../application/ports/EventStore.
 import { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 
-// A log that never announces an append and a stored checkpoint that never moves: only
-// the projector's own report can wake a waiter.
+// A log that never announces an append (awaiting one just times out) and a stored
+// checkpoint that never moves: only the projector's own report can wake a waiter.
 const silentStorage = (stored: Checkpoint) =>
   Layer.mergeAll(
-    Layer.succeed(EventStore, { awaitAppend: () => Effect.never } as unknown as EventStore["Service"]),
+    Layer.succeed(EventStore, {
+      awaitAppend: (millis: number) => Effect.sleep(millis)
+    } as unknown as EventStore["Service"]),
     Layer.succeed(ProjectionCheckpoints, {
       load: () => Effect.succeed(stored)
     } as unknown as ProjectionCheckpoints["Service"])

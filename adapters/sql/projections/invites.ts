@@ -42,7 +42,7 @@ export const invitesProjection: InlineProjection = {
           }
         }
       }
-    }).pipe(Effect.orDie),
+    }),
   reset: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     yield* sql`DELETE FROM tenant_invites`

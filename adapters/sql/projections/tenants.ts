@@ -10,7 +10,16 @@ import {
 import type { InlineProjection } from "../InlineProjection.ts"
 import { asJson } from "../rows.ts"
 
-/** `tenants`: one row per live tenant, its view as JSON; deleted tenants leave, freeing their slug. */
+/**
+ * `tenants`: one row per live tenant, its view as JSON; deleted tenants leave, freeing
+ * their slug. Set-based, whatever the number of tenants in one append: one read of
+ * their rows, the fold in memory, one delete for the tenants that left, one upsert for
+ * the rest. The delete goes first, so a slug freed and reused by another tenant in the
+ * same append is free by then; the upsert writes in slug order, so two transactions
+ * inserting new slugs wait on each other's (unique index) in one order, never in a cycle.
+ * Ids go in as one JSON array and `= ANY(ARRAY(…))`, which probes the primary key: the
+ * planner guesses 100 rows for the JSON, and may plan `IN (SELECT …)` as a table scan.
+ */
 export const tenantsProjection: InlineProjection = {
   name: "tenants",
   tables: ["tenants"],
@@ -19,26 +28,36 @@ export const tenantsProjection: InlineProjection = {
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const byTenant = Map.groupBy(events, (event) => event.tenantId)
+      const rows = yield* sql<{ tenant_id: string; view: unknown }>`SELECT tenant_id, view FROM tenants
+        WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...byTenant.keys()])}::jsonb)))`
+      const current = new Map(rows.map((row) => [row.tenant_id, asJson<TenantView>(row.view)]))
+      const left: Array<string> = []
+      const live: Array<{ tenant_id: string; slug: string; view: TenantView; position: number }> = []
       for (const [tenantId, tenantEvents] of byTenant) {
-        const rows = yield* sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`
-        let view = rows[0] === undefined ? null : asJson<TenantView>(rows[0].view)
+        let view = current.get(tenantId) ?? null
         for (const event of tenantEvents) view = evolveTenantView(view, decodeTenantEvent(event))
-        const position = tenantEvents.at(-1)!.position
-        if (view === null) {
-          yield* sql`DELETE FROM tenants WHERE tenant_id = ${tenantId}`
-        } else {
-          yield* sql`INSERT INTO tenants (tenant_id, slug, view, position)
-            VALUES (${tenantId}, ${view.slug}, ${JSON.stringify(view)}::jsonb, ${position})
-            ON CONFLICT (tenant_id) DO UPDATE SET slug = EXCLUDED.slug, view = EXCLUDED.view, position = EXCLUDED.position`
-        }
+        if (view === null) left.push(tenantId)
+        else
+          live.push({ tenant_id: tenantId, slug: view.slug, view, position: tenantEvents.at(-1)!.position })
+      }
+      if (left.length > 0) {
+        yield* sql`DELETE FROM tenants
+          WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(left)}::jsonb)))`
+      }
+      if (live.length > 0) {
+        yield* sql`INSERT INTO tenants (tenant_id, slug, view, position)
+          SELECT r.tenant_id, r.slug, r.view, r.position
+          FROM jsonb_to_recordset(${JSON.stringify(live)}::jsonb)
+            AS r(tenant_id text, slug text, view jsonb, position bigint)
+          ORDER BY r.slug
+          ON CONFLICT (tenant_id) DO UPDATE SET slug = EXCLUDED.slug, view = EXCLUDED.view, position = EXCLUDED.position`
       }
     }).pipe(
       Effect.catchReason("SqlError", "UniqueViolation", (violation) =>
         violation.constraint === "tenants_live_slug"
           ? Effect.fail(new UniqueKeyTaken({ key: "slug" }))
           : Effect.die(violation)
-      ),
-      Effect.catchTag("SqlError", (error) => Effect.die(error))
+      )
     ),
   reset: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient

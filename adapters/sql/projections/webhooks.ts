@@ -59,7 +59,7 @@ export const webhooksProjection: InlineProjection = {
             break
         }
       }
-    }).pipe(Effect.orDie),
+    }),
   reset: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     yield* sql`DELETE FROM tenant_webhooks`
