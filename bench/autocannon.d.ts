@@ -9,6 +9,8 @@ declare module "autocannon" {
     headers?: Record<string, string>
     body?: string
     requests?: Array<{ method?: string; path?: string; headers?: Record<string, string>; body?: string }>
+    /** Runs the load from this many worker threads. */
+    workers?: number
   }
   interface Histogram {
     average: number
