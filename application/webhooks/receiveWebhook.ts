@@ -92,7 +92,8 @@ export const cacheRefreshRefusal = Effect.gen(function* () {
  * `POST /api/webhooks/cache-refresh/{id}/{secret}`. Every authentication failure is the
  * same `NotFound`. On success the api version (and the asset version when the webhook
  * opts in) goes up by one, the delivery waits until `proxy:{slug}` carries it, and the
- * received → synced | failed lifecycle is recorded.
+ * received → synced | failed lifecycle is recorded. Untraced: it is the receivers' hot
+ * path, and nothing reads a span per delivery.
  */
 export const receiveCacheRefresh = Effect.fnUntraced(function* (
   webhookId: string,
