@@ -31,18 +31,24 @@ const admin = <A>(url: string, f: (sql: SqlClient.SqlClient) => Effect.Effect<A,
     return yield* f(sql)
   }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.orDie)
 
+/** A new database on the PostgreSQL server at `url`, dropped when the scope closes: its URL. */
+export const freshPostgresDatabase = (url: string) =>
+  Effect.gen(function* () {
+    const name = `tenantry_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+    yield* Effect.acquireRelease(
+      admin(url, (sql) => sql.unsafe(`CREATE DATABASE ${name}`)),
+      () =>
+        admin(url, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.ignore)
+    )
+    return withDatabase(url, name)
+  })
+
 /** A database of its own on the PostgreSQL server, dropped when the layer is released. */
 const postgresLayer = (url: string) =>
   Layer.unwrap(
-    Effect.gen(function* () {
-      const name = `tenantry_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
-      yield* Effect.acquireRelease(
-        admin(url, (sql) => sql.unsafe(`CREATE DATABASE ${name}`)),
-        () =>
-          admin(url, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.ignore)
-      )
-      return Database.layer({ _tag: "postgres", url: withDatabase(url, name), maxConnections: 40 })
-    })
+    Effect.map(freshPostgresDatabase(url), (database) =>
+      Database.layer({ _tag: "postgres", url: database, maxConnections: 40 })
+    )
   )
 
 const postgres = (url: string): DatabaseTarget => ({ name: "postgres", layer: () => postgresLayer(url) })
