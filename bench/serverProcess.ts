@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -58,7 +59,22 @@ export interface BenchServer {
   /** A session token for `userId`, signed with the server's dev key. */
   readonly token: (userId: string) => Promise<string>
   readonly close: () => Promise<void>
+  /** CPU seconds the server process has used so far (user + system), where /proc tells. */
+  readonly cpuSeconds: () => number | undefined
 }
+
+/** user + system CPU seconds of a process, from /proc (Linux); undefined elsewhere. */
+export const cpuSecondsOf = (pid: number | undefined) => (): number | undefined => {
+  if (pid === undefined) return undefined
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond
+  } catch {
+    return undefined
+  }
+}
+// USER_HZ: 100 on every Linux this runs on.
+const clockTicksPerSecond = 100
 
 /** Tenantry on a free port over a fresh database of the engine (a temp DATA_DIR; a new PostgreSQL database). */
 export const startServer = async (
@@ -100,7 +116,8 @@ export const startServer = async (
   return {
     base,
     token: (userId) => Effect.runPromise(mintDevToken({ ...keys, userId, ttlSeconds: 3600 })),
-    close
+    close,
+    cpuSeconds: cpuSecondsOf(server.pid)
   }
 }
 
@@ -110,5 +127,5 @@ export const startBaseline = async (source: string) => {
   const server = spawn(node, ["-e", source], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" })
   const base = `http://127.0.0.1:${port}`
   await waitFor(`${base}/`, server)
-  return { base, close: () => stop(server) }
+  return { base, close: () => stop(server), cpuSeconds: cpuSecondsOf(server.pid) }
 }

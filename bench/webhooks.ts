@@ -38,13 +38,21 @@ interface Measured {
   readonly status2xx: number
   readonly status4xx: number
   readonly status5xx: number
+  /** The server process's CPU time per request answered in the row (both rows of a concurrent pair share it). */
+  readonly cpuMicros: number | undefined
   readonly target: string
 }
 
 type Options = Parameters<typeof autocannon>[0]
 
-const measure = (row: string, target: string, result: autocannon.Result): Measured => ({
+const measure = (
+  row: string,
+  target: string,
+  result: autocannon.Result,
+  cpuMicros: number | undefined
+): Measured => ({
   row,
+  cpuMicros,
   rps: result.requests.average,
   p50: result.latency.p50,
   p99: result.latency.p99,
@@ -55,6 +63,24 @@ const measure = (row: string, target: string, result: autocannon.Result): Measur
 })
 
 const run = (options: Options, duration: number) => autocannon({ ...options, duration, connections })
+
+/** Runs load while watching the server's CPU: the results and its CPU µs per request answered. */
+const withCpu = async <A extends ReadonlyArray<autocannon.Result>>(
+  cpuSeconds: () => number | undefined,
+  load: () => Promise<A>
+): Promise<{ readonly results: A; readonly cpuMicros: number | undefined }> => {
+  const before = cpuSeconds()
+  const results = await load()
+  const after = cpuSeconds()
+  const requests = results.reduce((sum, result) => sum + result.requests.total, 0)
+  return {
+    results,
+    cpuMicros:
+      before === undefined || after === undefined || requests === 0
+        ? undefined
+        : ((after - before) * 1e6) / requests
+  }
+}
 
 const body = JSON.stringify({
   sys: { type: "Entry", id: "5KsDBWseXY6QegucYAoacS" },
@@ -107,23 +133,38 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
     }
 
     await run(valid(paths), 2) // warm-up
+    const alone = await withCpu(server.cpuSeconds, async () => [await run(valid(paths), seconds)] as const)
     const spread = measure(
       `${engine}: valid deliveries over ${paths.length} webhooks`,
       "≥ 3,000 deliveries/s, p99 ≤ 25 ms",
-      await run(valid(paths), seconds)
+      alone.results[0],
+      alone.cpuMicros
     )
     // The flood targets half the tenants; valid deliveries go to the other half meanwhile.
-    const half = Math.max(1, Math.floor(paths.length / 2))
     // The flood's load generator runs on a worker thread, so its own event loop does not
     // delay (and inflate the latencies of) the valid deliveries measured beside it.
-    const [flood, beside] = await Promise.all([
-      run({ ...invalid, requests: (invalid.requests ?? []).slice(0, half * 2), workers: 1 }, seconds),
-      run(valid(paths.slice(half)), seconds)
-    ])
+    const half = Math.max(1, Math.floor(paths.length / 2))
+    const pair = await withCpu(server.cpuSeconds, () =>
+      Promise.all([
+        run({ ...invalid, requests: (invalid.requests ?? []).slice(0, half * 2), workers: 1 }, seconds),
+        run(valid(paths.slice(half)), seconds)
+      ])
+    )
+    const [flood, beside] = pair.results
     return [
       spread,
-      measure(`${engine}: invalid flood (wrong secret / unknown id)`, "≥ 20,000 rejected/s, no 5xx", flood),
-      measure(`${engine}: valid deliveries to other tenants during the flood`, "p99 ≤ 25 ms", beside)
+      measure(
+        `${engine}: invalid flood (wrong secret / unknown id)`,
+        "≥ 20,000 rejected/s, no 5xx",
+        flood!,
+        pair.cpuMicros
+      ),
+      measure(
+        `${engine}: valid deliveries to other tenants during the flood`,
+        "p99 ≤ 25 ms",
+        beside!,
+        pair.cpuMicros
+      )
     ]
   } finally {
     await server.close()
@@ -135,7 +176,13 @@ const baseline = async (): Promise<Measured> => {
   try {
     const options: Options = { url: `${server.base}/`, method: "POST", headers: contentful, body }
     await run(options, 2)
-    return measure("baseline: raw node:http, POST, static JSON", "(reference)", await run(options, seconds))
+    const measured = await withCpu(server.cpuSeconds, async () => [await run(options, seconds)] as const)
+    return measure(
+      "baseline: raw node:http, POST, static JSON",
+      "(reference)",
+      measured.results[0],
+      measured.cpuMicros
+    )
   } finally {
     await server.close()
   }
@@ -148,10 +195,11 @@ const raw = rows[0]!.rps
 console.log(
   `\nWebhook load: ${connections} connections, ${seconds} s per row, load generator on the same box\n`
 )
-console.log("| row | req/s | vs raw | p50 | p99 | 2xx | 4xx | 5xx/errors | target |")
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+console.log("| row | req/s | vs raw | p50 | p99 | 2xx | 4xx | 5xx/errors | server CPU/req | target |")
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+const cpu = (micros: number | undefined) => (micros === undefined ? "n/a" : `${Math.round(micros)} µs`)
 for (const row of rows) {
   console.log(
-    `| ${row.row} | ${Math.round(row.rps).toLocaleString("en-US")} | ${(row.rps / raw).toFixed(2)}× | ${row.p50} ms | ${row.p99} ms | ${row.status2xx} | ${row.status4xx} | ${row.status5xx} | ${row.target} |`
+    `| ${row.row} | ${Math.round(row.rps).toLocaleString("en-US")} | ${(row.rps / raw).toFixed(2)}× | ${row.p50} ms | ${row.p99} ms | ${row.status2xx} | ${row.status4xx} | ${row.status5xx} | ${cpu(row.cpuMicros)} | ${row.target} |`
   )
 }
