@@ -8,7 +8,7 @@
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50).
  */
 import autocannon from "autocannon"
-import { startBaseline, startServer } from "./serverProcess.ts"
+import { loadCells, printTable, startBaseline, startServer } from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
@@ -86,13 +86,8 @@ const rows: Array<Measured> = [await baseline()]
 for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEngine(engine)))
 
 const raw = rows[0]!.rps
-console.log(
-  `\nHTTP load: ${connections} connections, ${seconds} s per row, load generator on the same ${"2-core"} box\n`
+printTable(
+  `HTTP load: ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
+  ["row", "req/s", "vs raw", "p50", "p99", "non-2xx", "target"],
+  rows.map((row) => [row.row, ...loadCells(row, raw), row.non2xx, row.target])
 )
-console.log("| row | req/s | vs raw | p50 | p99 | non-2xx | target |")
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-for (const row of rows) {
-  console.log(
-    `| ${row.row} | ${Math.round(row.rps).toLocaleString("en-US")} | ${(row.rps / raw).toFixed(2)}× | ${row.p50} ms | ${row.p99} ms | ${row.non2xx} | ${row.target} |`
-  )
-}

@@ -129,3 +129,28 @@ export const startBaseline = async (source: string) => {
   await waitFor(`${base}/`, server)
   return { base, close: () => stop(server), cpuSeconds: cpuSecondsOf(server.pid) }
 }
+
+/** What every HTTP bench row reports first: throughput against the raw baseline, then latency. */
+export const loadCells = (
+  row: { readonly rps: number; readonly p50: number; readonly p99: number },
+  rawRps: number
+) => [
+  Math.round(row.rps).toLocaleString("en-US"),
+  `${(row.rps / rawRps).toFixed(2)}×`,
+  `${row.p50} ms`,
+  `${row.p99} ms`
+]
+
+/** A Markdown table as the HTTP benches print it: the first and last columns text, the rest numbers. */
+export const printTable = (
+  title: string,
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string | number>>
+) => {
+  console.log(`\n${title}\n`)
+  console.log(`| ${header.join(" | ")} |`)
+  console.log(
+    `| ${header.map((_, i) => (i === 0 || i === header.length - 1 ? "---" : "---:")).join(" | ")} |`
+  )
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`)
+}

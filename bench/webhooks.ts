@@ -16,7 +16,7 @@
  * BENCH_REDIS_URL (redis://127.0.0.1:6379, the edge KV of the PostgreSQL run).
  */
 import autocannon from "autocannon"
-import { startBaseline, startServer } from "./serverProcess.ts"
+import { loadCells, printTable, startBaseline, startServer } from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
@@ -192,14 +192,17 @@ const rows: Array<Measured> = [await baseline()]
 for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEngine(engine)))
 
 const raw = rows[0]!.rps
-console.log(
-  `\nWebhook load: ${connections} connections, ${seconds} s per row, load generator on the same box\n`
-)
-console.log("| row | req/s | vs raw | p50 | p99 | 2xx | 4xx | 5xx/errors | server CPU/req | target |")
-console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 const cpu = (micros: number | undefined) => (micros === undefined ? "n/a" : `${Math.round(micros)} µs`)
-for (const row of rows) {
-  console.log(
-    `| ${row.row} | ${Math.round(row.rps).toLocaleString("en-US")} | ${(row.rps / raw).toFixed(2)}× | ${row.p50} ms | ${row.p99} ms | ${row.status2xx} | ${row.status4xx} | ${row.status5xx} | ${cpu(row.cpuMicros)} | ${row.target} |`
-  )
-}
+printTable(
+  `Webhook load: ${connections} connections, ${seconds} s per row, load generator on the same box`,
+  ["row", "req/s", "vs raw", "p50", "p99", "2xx", "4xx", "5xx/errors", "server CPU/req", "target"],
+  rows.map((row) => [
+    row.row,
+    ...loadCells(row, raw),
+    row.status2xx,
+    row.status4xx,
+    row.status5xx,
+    cpu(row.cpuMicros),
+    row.target
+  ])
+)

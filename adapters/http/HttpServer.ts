@@ -11,7 +11,7 @@ import { SystemHandlers } from "./handlers/system.ts"
 import { TenantHandlers } from "./handlers/tenant.ts"
 import { TenantsHandlers } from "./handlers/tenants.ts"
 import { WebhookReceiversHandlers, WebhooksHandlers } from "./handlers/webhooks.ts"
-import { makeReceiverGate, type ReceiverGate, webhookMaxBodyBytes } from "./receiverGate.ts"
+import { makeReceiverGate, type ReceiverGate, sitePublishPath, webhookMaxBodyBytes } from "./receiverGate.ts"
 
 export const defaultMaxBodyBytes = 1024 * 1024
 
@@ -27,7 +27,7 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }
       // The public receivers: 64 KiB, refused with 413 while streaming, never buffered whole.
       bodyLimits: [
         { pathPrefix: "/api/webhooks/", maxBytes: webhookMaxBodyBytes },
-        { pathPattern: /^\/api\/tenants\/[^/]+\/webhook$/, maxBytes: webhookMaxBodyBytes }
+        { pathPattern: sitePublishPath, maxBytes: webhookMaxBodyBytes }
       ]
     })
   )

@@ -12,7 +12,7 @@ export const webhookMaxBodyBytes = 64 * 1024
 export type ReceiverGate = (request: IncomingMessage, response: ServerResponse) => boolean
 
 const cacheRefreshPrefix = "/api/webhooks/cache-refresh/"
-const sitePublishPath = /^\/api\/tenants\/([^/]+)\/webhook$/
+export const sitePublishPath = /^\/api\/tenants\/([^/]+)\/webhook$/
 
 const reply = (
   request: IncomingMessage,

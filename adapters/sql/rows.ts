@@ -1,4 +1,13 @@
+import type { SqlClient } from "effect/sql"
 import type { EventMetadata, JsonObject, RecordedEvent } from "../../application/ports/EventStore.ts"
+
+/**
+ * `ANY(…)` over a list of texts sent as one JSON parameter: `WHERE id = ${anyOf(sql, ids)}`.
+ * An array, never `IN (SELECT …)`: the planner guesses 100 rows for a JSON set and may plan
+ * the semi-join as a scan of the whole table; `= ANY(array)` probes the index.
+ */
+export const anyOf = (sql: SqlClient.SqlClient, values: Iterable<string>) =>
+  sql`ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...values])}::jsonb)))`
 
 /** Both drivers hand back int8 and xid8 as text or number, jsonb as parsed or text: normalise once here. */
 export const asNumber = (value: unknown): number => (typeof value === "number" ? value : Number(value))

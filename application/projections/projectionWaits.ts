@@ -2,7 +2,7 @@ import { Clock, Context, Deferred, Effect, Layer } from "effect"
 import { type Checkpoint, EventStore } from "../ports/EventStore.ts"
 import { ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
 
-export const isAtOrAfter = (checkpoint: Checkpoint, target: Checkpoint): boolean =>
+const isAtOrAfter = (checkpoint: Checkpoint, target: Checkpoint): boolean =>
   checkpoint.transactionId > target.transactionId ||
   (checkpoint.transactionId === target.transactionId && checkpoint.position >= target.position)
 

@@ -19,7 +19,7 @@ import { runTenantCommand } from "../tenants/runTenantCommand.ts"
 export const kvSyncTimeoutMillis = 5000
 
 /** A delivery running longer than this shows in the history as `received` until it ends. */
-export const receiptAfterMillis = 100
+const receiptAfterMillis = 100
 
 const iso = (millis: number) => new Date(millis).toISOString()
 

@@ -123,6 +123,19 @@ for (const target of databaseTargets) {
       expect(created.status).toBe(201)
       return slug
     }
+    /** A new tenant of `owner` with one cache-refresh webhook: the create answer and its receiver path. */
+    const tenantWithWebhook = async (
+      owner: string,
+      body: Record<string, unknown> = { provider: "generic" }
+    ) => {
+      const slug = await createTenant(owner)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body
+      })
+      expect(created.status).toBe(200)
+      return { slug, created, path: receiverPath(created.body.url) }
+    }
     const snapshotOf = (slug: string) =>
       server.run(
         Effect.gen(function* () {
@@ -264,13 +277,12 @@ for (const target of databaseTargets) {
 
     it("given a webhook that opts into assets, when it fires, then the api and asset versions both go up by one", async () => {
       const owner = await server.token("user_owner_assets")
-      const slug = await createTenant(owner)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body: { provider: "generic", refreshAssets: true }
+      const { slug, created, path } = await tenantWithWebhook(owner, {
+        provider: "generic",
+        refreshAssets: true
       })
       expect(created.body.webhook.refreshAssets).toBe(true)
-      const fired = await post(server, receiverPath(created.body.url))
+      const fired = await post(server, path)
       expect(fired.status).toBe(200)
       expect(fired.body.versions).toEqual({ apiCacheVersion: 2, assetCacheVersion: 2, htmlCacheVersion: 1 })
       expect((await snapshotOf(slug))?.cache).toMatchObject({ apiCacheVersion: 2, assetCacheVersion: 2 })
@@ -340,12 +352,7 @@ for (const target of databaseTargets) {
 
     it("given the receivers, when bodies of 64 KiB + 1 arrive with and without Content-Length, then 413; exactly 64 KiB is accepted", async () => {
       const owner = await server.token("user_owner_limits")
-      const slug = await createTenant(owner)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body: { provider: "generic" }
-      })
-      const path = receiverPath(created.body.url)
+      const { slug, path } = await tenantWithWebhook(owner)
       const secret = (await request(server, "POST", `/api/tenants/${slug}/webhook-secret`, { token: owner }))
         .body.secret
       const site = `/api/tenants/${slug}/webhook?secret=${encodeURIComponent(secret)}`
@@ -379,12 +386,7 @@ for (const target of databaseTargets) {
 
     it("given wrong secrets and unknown ids, when they are refused first by the database and then from memory, then both answers are the same to the byte, and a regenerated secret is refused from the first request on", async () => {
       const owner = await server.token("user_owner_gate")
-      const slug = await createTenant(owner)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body: { provider: "generic" }
-      })
-      const path = receiverPath(created.body.url)
+      const { slug, created, path } = await tenantWithWebhook(owner)
       const id = created.body.webhook.id
       const refusals = [
         path.replace(/whsec_.*/, "whsec_wrong"),
@@ -418,9 +420,8 @@ for (const target of databaseTargets) {
     if (target.name === "postgres")
       it("given a delivery held up past the receipt delay, when it is in flight, then the history shows it received, and once it ends the same row is synced", async () => {
         const owner = await server.token("user_owner_slow")
-        const slug = await createTenant(owner)
+        const { slug, created, path } = await tenantWithWebhook(owner)
         const base = `/api/tenants/${slug}/cache-refresh-webhooks`
-        const created = await request(server, "POST", base, { token: owner, body: { provider: "generic" } })
         const history = async () =>
           (await request(server, "GET", `${base}/${created.body.webhook.id}/events`, { token: owner })).body
             .events as ReadonlyArray<{ id: number; status: string; durationMs: number | null }>
@@ -442,7 +443,7 @@ for (const target of databaseTargets) {
           })
         )
         await Effect.runPromise(Deferred.await(locked))
-        const delivery = post(server, receiverPath(created.body.url), { body: "{}" })
+        const delivery = post(server, path, { body: "{}" })
         let inFlight: ReadonlyArray<{ id: number; status: string }> = []
         for (let attempt = 0; attempt < 100 && inFlight.length === 0; attempt++) {
           await new Promise((resolve) => setTimeout(resolve, 20))
@@ -462,12 +463,7 @@ for (const target of databaseTargets) {
 
     it("given one webhook, when 200 valid deliveries arrive at once, then each counts exactly once and the KV snapshot ends with the last version", async () => {
       const owner = await server.token("user_owner_burst")
-      const slug = await createTenant(owner)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body: { provider: "contentful" }
-      })
-      const path = receiverPath(created.body.url)
+      const { slug, created, path } = await tenantWithWebhook(owner, { provider: "contentful" })
       const replies = await Promise.all(
         Array.from({ length: 200 }, () => post(server, path, deliveries.contentful))
       )

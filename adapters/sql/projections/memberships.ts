@@ -3,6 +3,7 @@ import { SqlClient } from "effect/sql"
 import { decodeTenantEvent } from "../../../application/events/tenantCodec.ts"
 import { membershipChanges, membershipHandles } from "../../../application/projections/memberships.ts"
 import type { InlineProjection } from "../InlineProjection.ts"
+import { anyOf } from "../rows.ts"
 
 /**
  * `tenant_members`: (tenant, user) → role, read by every access check. The changes of
@@ -50,13 +51,13 @@ export const membershipsProjection: InlineProjection = {
       }
       if (cleared.size > 0) {
         yield* sql`DELETE FROM tenant_members
-          WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...cleared])}::jsonb)))`
+          WHERE tenant_id = ${anyOf(sql, cleared)}`
       }
       if (removals.length > 0) {
         // By tenant id first, so that the primary key is probed rather than the table scanned.
         const tenantIds = [...new Set(removals.map((removal) => removal.tenant_id))]
         yield* sql`DELETE FROM tenant_members
-          WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(tenantIds)}::jsonb)))
+          WHERE tenant_id = ${anyOf(sql, tenantIds)}
             AND (tenant_id, user_id) IN (SELECT r.tenant_id, r.user_id
               FROM jsonb_to_recordset(${JSON.stringify(removals)}::jsonb) AS r(tenant_id text, user_id text))`
       }

@@ -8,7 +8,7 @@ import {
   tenantViewHandles
 } from "../../../application/projections/tenantView.ts"
 import type { InlineProjection } from "../InlineProjection.ts"
-import { asJson } from "../rows.ts"
+import { anyOf, asJson } from "../rows.ts"
 
 /**
  * `tenants`: one row per live tenant, its view as JSON; deleted tenants leave, freeing
@@ -17,8 +17,7 @@ import { asJson } from "../rows.ts"
  * the rest. The delete goes first, so a slug freed and reused by another tenant in the
  * same append is free by then; the upsert writes in slug order, so two transactions
  * inserting new slugs wait on each other's (unique index) in one order, never in a cycle.
- * Ids go in as one JSON array and `= ANY(ARRAY(…))`, which probes the primary key: the
- * planner guesses 100 rows for the JSON, and may plan `IN (SELECT …)` as a table scan.
+ * Ids go in as one JSON array through `anyOf`, which probes the primary key.
  */
 export const tenantsProjection: InlineProjection = {
   name: "tenants",
@@ -29,7 +28,7 @@ export const tenantsProjection: InlineProjection = {
       const sql = yield* SqlClient.SqlClient
       const byTenant = Map.groupBy(events, (event) => event.tenantId)
       const rows = yield* sql<{ tenant_id: string; view: unknown }>`SELECT tenant_id, view FROM tenants
-        WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify([...byTenant.keys()])}::jsonb)))`
+        WHERE tenant_id = ${anyOf(sql, byTenant.keys())}`
       const current = new Map(rows.map((row) => [row.tenant_id, asJson<TenantView>(row.view)]))
       const left: Array<string> = []
       const live: Array<{ tenant_id: string; slug: string; view: TenantView; position: number }> = []
@@ -42,7 +41,7 @@ export const tenantsProjection: InlineProjection = {
       }
       if (left.length > 0) {
         yield* sql`DELETE FROM tenants
-          WHERE tenant_id = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(left)}::jsonb)))`
+          WHERE tenant_id = ${anyOf(sql, left)}`
       }
       if (live.length > 0) {
         yield* sql`INSERT INTO tenants (tenant_id, slug, view, position)
