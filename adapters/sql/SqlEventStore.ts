@@ -11,8 +11,23 @@ import {
   VersionConflict
 } from "../../application/ports/EventStore.ts"
 import { AppendSignal } from "./AppendSignal.ts"
-import type { InlineProjection } from "./InlineProjection.ts"
+import type { InlineProjection, Remember, RememberedRow } from "./InlineProjection.ts"
 import { asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
+
+/** Streams whose projection rows one store remembers, per projection (the oldest go first). */
+const rememberedStreams = 10_000
+
+/** One remembering projection's rows for an append statement (see `RememberedRows.write`). */
+interface Plan {
+  readonly projection: InlineProjection
+  readonly rows: ReadonlyArray<{
+    readonly stream_id: string
+    readonly tenant_id: string
+    readonly row: unknown
+    readonly expected_position: number
+    readonly last_version: number
+  }>
+}
 
 /**
  * The event store on one PostgreSQL dialect (PGlite or PostgreSQL).
@@ -23,7 +38,9 @@ import { asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent }
  * feeding the insert of the events of exactly the streams whose compare-and-set passed.
  * A stream that got no event rows back had moved on: `VersionConflict` for its request.
  * The statement runs in a transaction only when inline projections have to join it;
- * they then run once over the events of every accepted request.
+ * they then run once over the events of every accepted request. A projection that
+ * remembers its rows (`RememberedRows`) joins the statement itself instead, when memory
+ * knows every row the append starts from.
  */
 export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
   Effect.gen(function* () {
@@ -50,8 +67,8 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
      * lookups keyed by the input are scalar subqueries (an index probe per row), never
      * `EXISTS`/`IN`, which it may turn into a hash over a scan of the whole table.
      */
-    const insertEvents = (requests: ReadonlyArray<AppendRequest>) =>
-      sql<Row>`
+    const insertEvents = (requests: ReadonlyArray<AppendRequest>, plans: ReadonlyArray<Plan> = []) =>
+      sql<Row & Record<string, unknown>>`
         WITH request AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(
             requests.map((request) => ({
@@ -71,16 +88,41 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
             WHERE streams.version = (SELECT r.expected FROM request r WHERE r.stream_id = EXCLUDED.stream_id)
           RETURNING stream_id
         )
-        INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata)
-        SELECT r.stream_id, r.expected + e.ordinality::int, r.tenant_id, e.value->>'type',
-               (e.value->>'schemaVersion')::int, e.value->'data', coalesce(e.value->'metadata', r.metadata)
-        FROM stream JOIN request r USING (stream_id),
-             jsonb_array_elements(r.events) WITH ORDINALITY AS e(value, ordinality)
-        ORDER BY r.stream_id, e.ordinality
-        RETURNING position, transaction_id::text AS transaction_id, stream_id, stream_version, recorded_at`.pipe(
+        , written AS (
+          INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata)
+          SELECT r.stream_id, r.expected + e.ordinality::int, r.tenant_id, e.value->>'type',
+                 (e.value->>'schemaVersion')::int, e.value->'data', coalesce(e.value->'metadata', r.metadata)
+          FROM stream JOIN request r USING (stream_id),
+               jsonb_array_elements(r.events) WITH ORDINALITY AS e(value, ordinality)
+          ORDER BY r.stream_id, e.ordinality
+          RETURNING position, transaction_id::text AS transaction_id, stream_id, stream_version, recorded_at
+        )${sql.join(
+          " ",
+          false,
+          ""
+        )(
+          plans.map(
+            (plan, i) =>
+              sql`, ${sql.literal(`remembered_${i}`)} AS (${plan.projection.remembered!.write(sql, JSON.stringify(plan.rows))})`
+          )
+        )}
+        SELECT w.*${sql.join(
+          " ",
+          false,
+          ""
+        )(
+          plans.map(
+            (_, i) =>
+              sql`, EXISTS (SELECT 1 FROM ${sql.literal(`remembered_${i}`)} m WHERE m.stream_id = w.stream_id) AS ${sql.literal(`remembered_${i}`)}`
+          )
+        )} FROM written w`.pipe(
         Effect.map((rows) => {
           const written = requests.map(() => [] as Array<RecordedEvent>)
-          if (rows.length === 0) return written
+          const remembered = plans.map((_, i) => {
+            const key = `remembered_${i}`
+            return new Set(rows.filter((row) => row[key] === true).map((row) => row.stream_id))
+          })
+          if (rows.length === 0) return { written, remembered }
           const index = new Map(requests.map((request, i) => [request.streamId, i]))
           // Every row of one statement shares the transaction and the timestamp.
           const transactionId = asNumber(rows[0]!.transaction_id)
@@ -104,54 +146,213 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
               recordedAt
             }
           }
-          return written
+          return { written, remembered }
         }),
         Effect.catchReason("SqlError", "UniqueViolation", () =>
           // Only reachable if `streams` and `events` ever disagree; still a lost race, never a duplicate.
-          Effect.succeed(requests.map(() => [] as Array<RecordedEvent>))
+          Effect.succeed({
+            written: requests.map(() => [] as Array<RecordedEvent>),
+            remembered: plans.map(() => new Set<string>())
+          })
         )
       )
 
-    const applyInline = (events: ReadonlyArray<RecordedEvent>) =>
+    const applyInline = (events: ReadonlyArray<RecordedEvent>, remember?: (name: string) => Remember) =>
       Effect.forEach(
         inlineProjections,
         (projection) => {
           const relevant = events.filter((event) => projection.handles.has(event.type))
-          return relevant.length === 0 ? Effect.void : projection.apply(relevant)
+          return relevant.length === 0
+            ? Effect.void
+            : projection.apply(
+                relevant,
+                projection.remembered === undefined ? undefined : remember?.(projection.name)
+              )
         },
         { discard: true }
       ).pipe(Effect.provideService(SqlClient.SqlClient, sql))
 
-    const needsInline = (requests: ReadonlyArray<AppendRequest>) =>
-      inlineProjections.some((projection) =>
-        requests.some((request) => request.events.some((event) => projection.handles.has(event.type)))
-      )
+    /** The rows remembering projections last wrote here, per projection, per stream. */
+    const memory = new Map(
+      inlineProjections
+        .filter((projection) => projection.remembered !== undefined)
+        .map((projection) => [projection.name, new Map<string, RememberedRow>()])
+    )
+    const keep = (rows: Map<string, RememberedRow>, streamId: string, row: RememberedRow | undefined) => {
+      rows.delete(streamId)
+      if (row === undefined) return
+      rows.set(streamId, row)
+      if (rows.size > rememberedStreams) rows.delete(rows.keys().next().value as string)
+    }
+
+    /**
+     * The append-statement path: for every projection these requests concern, the rows
+     * after them from memory, or undefined when any is unknown (then the transaction path).
+     */
+    const planFromMemory = (requests: ReadonlyArray<AppendRequest>): ReadonlyArray<Plan> | undefined => {
+      const plans: Array<Plan> = []
+      for (const projection of inlineProjections) {
+        const rows: Array<Plan["rows"][number]> = []
+        for (const request of requests) {
+          const events = request.events.filter((event) => projection.handles.has(event.type))
+          if (events.length === 0) continue
+          const before = memory.get(projection.name)?.get(request.streamId)
+          if (before === undefined || before.streamVersion !== request.expectedVersion) return undefined
+          const row = projection.remembered!.next(before.row, events)
+          if (row === undefined) return undefined
+          const lastIndex = request.events.findLastIndex((event) => projection.handles.has(event.type))
+          rows.push({
+            stream_id: request.streamId,
+            tenant_id: request.tenantId,
+            row,
+            expected_position: before.position,
+            last_version: request.expectedVersion + lastIndex + 1
+          })
+        }
+        if (rows.length > 0) plans.push({ projection, rows })
+      }
+      return plans
+    }
 
     /** Two transactions both creating tenants can wait on each other's new slugs: the loser is retried. */
     const isTransient = (error: unknown) =>
       SqlError.isSqlError(error) &&
       (error.reason._tag === "DeadlockError" || error.reason._tag === "SerializationError")
 
+    /**
+     * Writes the requests' events and every inline projection's rows: in the append
+     * statement alone when memory knows the rows (see `RememberedRows`), otherwise in a
+     * transaction with the projections applied after the statement (only when some
+     * projection is concerned). Memory learns what was written once it is committed.
+     */
+    const write = (requests: ReadonlyArray<AppendRequest>) =>
+      Effect.gen(function* () {
+        const plans = planFromMemory(requests)
+        if (plans !== undefined) {
+          const { written, remembered } = yield* insertEvents(requests, plans).pipe(
+            Effect.retry({ times: 3, while: isTransient }),
+            Effect.tapError(() => Effect.sync(() => forgetAll(requests)))
+          )
+          const behindOurBack: Array<RecordedEvent> = []
+          plans.forEach((plan, i) => {
+            const rows = memory.get(plan.projection.name)!
+            for (const planned of plan.rows) {
+              const at = requests.findIndex((request) => request.streamId === planned.stream_id)
+              const events = written[at]!
+              const wrote = remembered[i]!.has(planned.stream_id)
+              const last = events.find((event) => event.streamVersion === planned.last_version)
+              keep(
+                rows,
+                planned.stream_id,
+                wrote && last !== undefined
+                  ? {
+                      streamVersion: requests[at]!.expectedVersion + events.length,
+                      position: last.position,
+                      row: planned.row
+                    }
+                  : undefined
+              )
+              if (!wrote && events.length > 0) behindOurBack.push(...events)
+            }
+          })
+          // A row that was not where memory had it: apply those events to it as it now is.
+          if (behindOurBack.length > 0) {
+            yield* sql.withTransaction(applyInline(behindOurBack.sort((a, b) => a.position - b.position)))
+          }
+          advanceUnconcerned(requests, written)
+          return written
+        }
+        if (!needsInline(requests)) {
+          const { written } = yield* insertEvents(requests)
+          advanceUnconcerned(requests, written)
+          return written
+        }
+        const staged = new Map<string, Map<string, RememberedRow | undefined>>()
+        const { written } = yield* sql
+          .withTransaction(
+            Effect.gen(function* () {
+              staged.clear()
+              const { written } = yield* insertEvents(requests)
+              // In log order, as a reader of the log would see them.
+              yield* applyInline(
+                written.flat().sort((a, b) => a.position - b.position),
+                (name) => (streamId, row) => {
+                  const rows = staged.get(name) ?? new Map<string, RememberedRow | undefined>()
+                  staged.set(name, rows)
+                  rows.set(streamId, row)
+                }
+              )
+              return { written }
+            })
+          )
+          .pipe(
+            Effect.retry({ times: 3, while: isTransient }),
+            Effect.tapError(() => Effect.sync(() => forgetAll(requests)))
+          )
+        // Committed: a row reflects its stream up to this append's end (later events of it
+        // in this append are ones the projection ignores).
+        const nextVersion = new Map(
+          requests.map((request, i) => [request.streamId, request.expectedVersion + written[i]!.length])
+        )
+        for (const [name, rows] of staged) {
+          for (const [streamId, row] of rows) {
+            keep(
+              memory.get(name)!,
+              streamId,
+              row === undefined ? undefined : { ...row, streamVersion: nextVersion.get(streamId)! }
+            )
+          }
+        }
+        advanceUnconcerned(requests, written)
+        return written
+      })
+
+    /** A stream that lost its compare-and-set, or whose write failed: what memory had of it may be stale. */
+    const forgetAll = (requests: ReadonlyArray<AppendRequest>) => {
+      for (const rows of memory.values()) for (const request of requests) rows.delete(request.streamId)
+    }
+
+    /**
+     * After a commit: a stream that lost its compare-and-set is forgotten; a remembered
+     * row whose stream took only events its projection ignores still reflects the
+     * stream, now at its new version. (Streams with events it handles were just kept.)
+     */
+    const advanceUnconcerned = (
+      requests: ReadonlyArray<AppendRequest>,
+      written: ReadonlyArray<ReadonlyArray<RecordedEvent>>
+    ) => {
+      for (const projection of inlineProjections) {
+        const rows = memory.get(projection.name)
+        if (rows === undefined) continue
+        requests.forEach((request, i) => {
+          const row = rows.get(request.streamId)
+          if (row === undefined) return
+          if (written[i]!.length === 0) rows.delete(request.streamId)
+          else if (request.events.some((event) => projection.handles.has(event.type))) return
+          else if (row.streamVersion === request.expectedVersion) {
+            rows.set(request.streamId, {
+              ...row,
+              streamVersion: request.expectedVersion + written[i]!.length
+            })
+          }
+        })
+      }
+    }
+
+    const needsInline = (requests: ReadonlyArray<AppendRequest>) =>
+      inlineProjections.some((projection) =>
+        requests.some((request) => request.events.some((event) => projection.handles.has(event.type)))
+      )
+
     const appendMany = Effect.fnUntraced(function* (requests: ReadonlyArray<AppendRequest>) {
       const toWrite = requests.filter((request) => request.events.length > 0)
       if (new Set(toWrite.map((request) => request.streamId)).size !== toWrite.length) {
         return yield* Effect.die(new Error("EventStore.appendMany: one request per stream"))
       }
-      const write = Effect.gen(function* () {
-        const written = yield* insertEvents(toWrite)
-        // In log order, as a reader of the log would see them.
-        yield* applyInline(written.flat().sort((a, b) => a.position - b.position))
-        return written
-      })
       const written =
         toWrite.length === 0
           ? []
-          : needsInline(toWrite)
-            ? yield* sql.withTransaction(write).pipe(
-                Effect.retry({ times: 3, while: isTransient }),
-                Effect.catchTag("SqlError", (error) => Effect.die(error))
-              )
-            : yield* write.pipe(Effect.catchTag("SqlError", (error) => Effect.die(error)))
+          : yield* write(toWrite).pipe(Effect.catchTag("SqlError", (error) => Effect.die(error)))
       const types = new Set<string>()
       for (const events of written) for (const event of events) types.add(event.type)
       // Once per call, after the commit, naming what was written (caches watch types).

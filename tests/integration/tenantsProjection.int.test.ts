@@ -1,6 +1,10 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
+import { tenantsProjection } from "../../adapters/sql/projections/tenants.ts"
+import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
+import * as SqlEventStore from "../../adapters/sql/SqlEventStore.ts"
+import { inlineProjections } from "../../adapters/sql/SqlStorage.ts"
 import { encodeTenantEvent } from "../../application/events/tenantCodec.ts"
 import { EventStore } from "../../application/ports/EventStore.ts"
 import type { TenantView } from "../../application/projections/tenantView.ts"
@@ -58,6 +62,48 @@ for (const target of databaseTargets) {
             ) as TenantView
             assert.strictEqual(view.cacheTTL, 111, "kept the change made behind its back")
             assert.strictEqual(view.websiteDomain, "www.changed.example.com", "applied the new event")
+          })
+      )
+
+      it.effect(
+        "given two stores on one database (two nodes, each remembering what it wrote) appending to one tenant in turn, then every event reaches the view, a stale expected version is a conflict, and the view equals a replay of the log",
+        () =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            // Each `make` has its own memory of the rows it wrote, as each node's store has.
+            const nodeA = yield* SqlEventStore.make(inlineProjections)
+            const nodeB = yield* SqlEventStore.make(inlineProjections)
+            const tenantId = `tnt_nodes${Date.now().toString(36)}`
+            const streamId = `tenant-${tenantId}`
+            const append = (store: typeof nodeA, expectedVersion: number, event: TenantEvent) =>
+              store.append({
+                streamId,
+                tenantId,
+                expectedVersion,
+                events: [encodeTenantEvent(event)],
+                metadata
+              })
+            const viewNow = Effect.map(
+              sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`,
+              (rows) =>
+                (typeof rows[0]!.view === "string" ? JSON.parse(rows[0]!.view) : rows[0]!.view) as TenantView
+            )
+
+            yield* append(nodeA, 0, created(tenantId, `nodes-${Date.now().toString(36)}`))
+            yield* append(nodeA, 1, updated({ cacheTTL: 120 })) // A now remembers version 2
+            yield* append(nodeB, 2, updated({ websiteDomain: "www.b.example.com" }))
+            yield* append(nodeA, 3, updated({ cacheTTL: 60 })) // A's memory is of version 2: not used
+            const stale = yield* Effect.flip(append(nodeB, 3, updated({ cacheTTL: 30 })))
+            assert.strictEqual(stale._tag, "VersionConflict")
+            yield* append(nodeB, 4, updated({ siteProxy: true })) // B's memory is of version 3: not used
+            yield* append(nodeA, 5, updated({ cacheTTL: 45 })) // A remembers 4, the row moved on: not used
+
+            const maintained = yield* viewNow
+            assert.strictEqual(maintained.cacheTTL, 45)
+            assert.strictEqual(maintained.websiteDomain, "www.b.example.com")
+            assert.strictEqual(maintained.siteProxy, true)
+            yield* rebuildInlineProjection(tenantsProjection)
+            assert.deepStrictEqual(yield* viewNow, maintained, "the view equals a replay of the log")
           })
       )
     }

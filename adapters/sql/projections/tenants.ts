@@ -18,12 +18,16 @@ import { anyOf, asJson } from "../rows.ts"
  * same append is free by then; the upsert writes in slug order, so two transactions
  * inserting new slugs wait on each other's (unique index) in one order, never in a cycle.
  * Ids go in as one JSON array through `anyOf`, which probes the primary key.
+ *
+ * It remembers (`RememberedRows`): a tenant whose view this process last wrote, and
+ * whose append changes neither its slug nor its life, is updated by the append
+ * statement itself (cache bumps, config edits: the hot path).
  */
 export const tenantsProjection: InlineProjection = {
   name: "tenants",
   tables: ["tenants"],
   handles: tenantViewHandles,
-  apply: (events) =>
+  apply: (events, remember) =>
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const byTenant = Map.groupBy(events, (event) => event.tenantId)
@@ -35,9 +39,15 @@ export const tenantsProjection: InlineProjection = {
       for (const [tenantId, tenantEvents] of byTenant) {
         let view = current.get(tenantId) ?? null
         for (const event of tenantEvents) view = evolveTenantView(view, decodeTenantEvent(event))
+        const last = tenantEvents.at(-1)!
         if (view === null) left.push(tenantId)
-        else
-          live.push({ tenant_id: tenantId, slug: view.slug, view, position: tenantEvents.at(-1)!.position })
+        else live.push({ tenant_id: tenantId, slug: view.slug, view, position: last.position })
+        remember?.(
+          last.streamId,
+          view === null
+            ? undefined
+            : { streamVersion: last.streamVersion, position: last.position, row: view }
+        )
       }
       if (left.length > 0) {
         yield* sql`DELETE FROM tenants
@@ -61,5 +71,19 @@ export const tenantsProjection: InlineProjection = {
   reset: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     yield* sql`DELETE FROM tenants`
-  }).pipe(Effect.orDie)
+  }).pipe(Effect.orDie),
+  remembered: {
+    next: (before, events) => {
+      const from = before as TenantView
+      let view: TenantView | null = from
+      for (const event of events) view = evolveTenantView(view, decodeTenantEvent(event))
+      return view === null || view.slug !== from.slug ? undefined : view
+    },
+    write: (sql, planned) => sql`UPDATE tenants t SET view = p.row, position = w.position
+      FROM jsonb_to_recordset(${planned}::jsonb)
+          AS p(stream_id text, tenant_id text, row jsonb, expected_position bigint, last_version int)
+        JOIN written w ON w.stream_id = p.stream_id AND w.stream_version = p.last_version
+      WHERE t.tenant_id = p.tenant_id AND t.position = p.expected_position
+      RETURNING p.stream_id`
+  }
 }
