@@ -311,8 +311,10 @@ export class CommandHandler extends Context.Service<
           const queue = queues.get(target.streamId)
           if (queue === undefined) {
             queues.set(target.streamId, [pending])
-            // The drain belongs to no single caller: one caller giving up must not strand the rest.
-            yield* Effect.forkDetach(drain(target.streamId))
+            // The drain belongs to no single caller: one caller giving up must not strand the
+            // rest. It starts at once (see microBatch): a hop through the scheduler is a turn
+            // of the event loop.
+            yield* Effect.forkDetach(drain(target.streamId), { startImmediately: true })
           } else {
             queue.push(pending)
           }

@@ -58,7 +58,12 @@ export const microBatch = <A, B, E>(
   const start: Effect.Effect<void> = Effect.suspend(() => {
     if (inFlight >= maxInFlight || queue.length === 0) return Effect.void
     inFlight++
-    return Effect.andThen(Effect.forkDetach(flush(queue.splice(0, maxBatch))), start)
+    // Started at once, not on the scheduler's next turn: under load a turn of the event
+    // loop is milliseconds of other requests, and every hop on the write path costs one.
+    return Effect.andThen(
+      Effect.forkDetach(flush(queue.splice(0, maxBatch)), { startImmediately: true }),
+      start
+    )
   })
 
   return (item) =>
