@@ -1,15 +1,15 @@
 /**
  * HTTP load: GET /api/tenants/{slug} and POST …/refresh-cache, authenticated, against a
  * real Tenantry server in its own process, beside a raw node:http server answering a
- * static JSON body, measured in the same run on the same box.
+ * static JSON body, measured in the same run on the same box. The load comes from wrk (wrk.ts).
  *
  *   npm run bench:http                 # PostgreSQL (BENCH_DATABASE_URL) and PGlite
  *   npm run bench:http -- postgres     # one engine
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50).
  */
-import autocannon from "autocannon"
 import { loadCells, printTable, startBaseline, startServer } from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
+import { type LoadRequest, wrk } from "./wrk.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
@@ -28,19 +28,15 @@ interface Measured {
   readonly target: string
 }
 
-const load = async (
-  row: string,
-  target: string,
-  options: Parameters<typeof autocannon>[0]
-): Promise<Measured> => {
-  await autocannon({ ...options, duration: 2, connections }) // warm-up
-  const result = await autocannon({ ...options, duration: seconds, connections })
+const load = async (row: string, target: string, base: string, request: LoadRequest): Promise<Measured> => {
+  await wrk(base, [request], { seconds: 2, connections }) // warm-up
+  const result = await wrk(base, [request], { seconds, connections })
   return {
     row,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors + result.timeouts,
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    non2xx: result.requests - result.status2xx + result.errors,
     target
   }
 }
@@ -57,16 +53,23 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
       body: JSON.stringify({ slug: "bench", cms: "contentful", spaceId: "abc123" })
     })
     if (created.status !== 201) throw new Error(`create failed: ${created.status} ${await created.text()}`)
-    const read = await load(`${engine}: GET /api/tenants/bench`, "≥ 25,000 req/s, p99 ≤ 5 ms (PostgreSQL)", {
-      url: `${base}/api/tenants/bench`,
-      headers
-    })
-    const refresh = await load(`${engine}: POST …/refresh-cache`, "≥ 5,000 req/s, p99 ≤ 20 ms (PostgreSQL)", {
-      url: `${base}/api/tenants/bench/refresh-cache`,
-      method: "POST",
-      headers,
-      body: JSON.stringify({ type: "api" })
-    })
+    const read = await load(
+      `${engine}: GET /api/tenants/bench`,
+      "≥ 25,000 req/s, p99 ≤ 5 ms (PostgreSQL)",
+      base,
+      { method: "GET", path: "/api/tenants/bench", headers }
+    )
+    const refresh = await load(
+      `${engine}: POST …/refresh-cache`,
+      "≥ 5,000 req/s, p99 ≤ 20 ms (PostgreSQL)",
+      base,
+      {
+        method: "POST",
+        path: "/api/tenants/bench/refresh-cache",
+        headers,
+        body: JSON.stringify({ type: "api" })
+      }
+    )
     return [read, refresh]
   } finally {
     await server.close()
@@ -76,7 +79,10 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
 const baseline = async (): Promise<Measured> => {
   const server = await startBaseline(baselineSource)
   try {
-    return await load("baseline: raw node:http, static JSON", "(reference)", { url: `${server.base}/` })
+    return await load("baseline: raw node:http, static JSON", "(reference)", server.base, {
+      method: "GET",
+      path: "/"
+    })
   } finally {
     await server.close()
   }
@@ -87,7 +93,7 @@ for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEng
 
 const raw = rows[0]!.rps
 printTable(
-  `HTTP load: ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
+  `HTTP load (wrk): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
   ["row", "req/s", "vs raw", "p50", "p99", "non-2xx", "target"],
   rows.map((row) => [row.row, ...loadCells(row, raw), row.non2xx, row.target])
 )

@@ -137,8 +137,8 @@ export const loadCells = (
 ) => [
   Math.round(row.rps).toLocaleString("en-US"),
   `${(row.rps / rawRps).toFixed(2)}×`,
-  `${row.p50} ms`,
-  `${row.p99} ms`
+  `${row.p50.toFixed(1)} ms`,
+  `${row.p99.toFixed(1)} ms`
 ]
 
 /** A Markdown table as the HTTP benches print it: the first and last columns text, the rest numbers. */
