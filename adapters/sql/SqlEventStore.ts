@@ -187,7 +187,8 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
 
     /**
      * The append-statement path: for every projection these requests concern, the rows
-     * after them from memory, or undefined when any is unknown (then the transaction path).
+     * after them from memory (none when no projection is concerned), or undefined when any
+     * is unknown (then the transaction path).
      */
     const planFromMemory = (requests: ReadonlyArray<AppendRequest>): ReadonlyArray<Plan> | undefined => {
       const plans: Array<Plan> = []
@@ -221,9 +222,9 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
 
     /**
      * Writes the requests' events and every inline projection's rows: in the append
-     * statement alone when memory knows the rows (see `RememberedRows`), otherwise in a
-     * transaction with the projections applied after the statement (only when some
-     * projection is concerned). Memory learns what was written once it is committed.
+     * statement alone when no projection is concerned or memory knows every row (see
+     * `RememberedRows`), otherwise in a transaction with the projections applied after the
+     * statement. Memory learns what was written once it is committed.
      */
     const write = (requests: ReadonlyArray<AppendRequest>) =>
       Effect.gen(function* () {
@@ -259,11 +260,6 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
           if (behindOurBack.length > 0) {
             yield* sql.withTransaction(applyInline(behindOurBack.sort((a, b) => a.position - b.position)))
           }
-          advanceUnconcerned(requests, written)
-          return written
-        }
-        if (!needsInline(requests)) {
-          const { written } = yield* insertEvents(requests)
           advanceUnconcerned(requests, written)
           return written
         }
@@ -338,11 +334,6 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
         })
       }
     }
-
-    const needsInline = (requests: ReadonlyArray<AppendRequest>) =>
-      inlineProjections.some((projection) =>
-        requests.some((request) => request.events.some((event) => projection.handles.has(event.type)))
-      )
 
     const appendMany = Effect.fnUntraced(function* (requests: ReadonlyArray<AppendRequest>) {
       const toWrite = requests.filter((request) => request.events.length > 0)
