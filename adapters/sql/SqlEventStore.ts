@@ -235,10 +235,11 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
             Effect.tapError(() => Effect.sync(() => forgetAll(requests)))
           )
           const behindOurBack: Array<RecordedEvent> = []
+          const indexOf = new Map(requests.map((request, i) => [request.streamId, i]))
           plans.forEach((plan, i) => {
             const rows = memory.get(plan.projection.name)!
             for (const planned of plan.rows) {
-              const at = requests.findIndex((request) => request.streamId === planned.stream_id)
+              const at = indexOf.get(planned.stream_id)!
               const events = written[at]!
               const wrote = remembered[i]!.has(planned.stream_id)
               const last = events.find((event) => event.streamVersion === planned.last_version)

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { tenantsProjection } from "../../adapters/sql/projections/tenants.ts"
 import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
+import { asJson } from "../../adapters/sql/rows.ts"
 import * as SqlEventStore from "../../adapters/sql/SqlEventStore.ts"
 import { inlineProjections } from "../../adapters/sql/SqlStorage.ts"
 import { encodeTenantEvent } from "../../application/events/tenantCodec.ts"
@@ -30,6 +31,29 @@ const created = (tenantId: string, slug: string) =>
 const updated = (changes: Record<string, unknown>) =>
   ({ _tag: "TenantConfigUpdated", changes, at }) as TenantEvent
 
+/** One event onto the tenant's stream through `store`. */
+const appendTo = (
+  store: EventStore["Service"],
+  tenantId: string,
+  expectedVersion: number,
+  event: TenantEvent
+) =>
+  store.append({
+    streamId: `tenant-${tenantId}`,
+    tenantId,
+    expectedVersion,
+    events: [encodeTenantEvent(event)],
+    metadata
+  })
+
+/** The tenant's row in `tenants` as it is now. */
+const viewOf = (tenantId: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`, (rows) =>
+      asJson<TenantView>(rows[0]!.view)
+    )
+  )
+
 for (const target of databaseTargets) {
   layer(storageLayer(target), { excludeTestServices: true, timeout: 60_000 })(
     `tenants inline projection: ${target.name}`,
@@ -41,25 +65,15 @@ for (const target of databaseTargets) {
             const store = yield* EventStore
             const sql = yield* SqlClient.SqlClient
             const tenantId = `tnt_proj${Date.now().toString(36)}`
-            const streamId = `tenant-${tenantId}`
             const append = (expectedVersion: number, event: TenantEvent) =>
-              store.append({
-                streamId,
-                tenantId,
-                expectedVersion,
-                events: [encodeTenantEvent(event)],
-                metadata
-              })
+              appendTo(store, tenantId, expectedVersion, event)
             yield* append(0, created(tenantId, `proj-${Date.now().toString(36)}`))
             yield* append(1, updated({ cacheTTL: 120 }))
             // As a writer this process never saw would leave it: a newer view at a newer position.
             yield* sql`UPDATE tenants SET view = jsonb_set(view, '{cacheTTL}', '111'), position = position + 1000
               WHERE tenant_id = ${tenantId}`
             yield* append(2, updated({ websiteDomain: "www.changed.example.com" }))
-            const rows = yield* sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`
-            const view = (
-              typeof rows[0]!.view === "string" ? JSON.parse(rows[0]!.view) : rows[0]!.view
-            ) as TenantView
+            const view = yield* viewOf(tenantId)
             assert.strictEqual(view.cacheTTL, 111, "kept the change made behind its back")
             assert.strictEqual(view.websiteDomain, "www.changed.example.com", "applied the new event")
           })
@@ -69,25 +83,13 @@ for (const target of databaseTargets) {
         "given two stores on one database (two nodes, each remembering what it wrote) appending to one tenant in turn, then every event reaches the view, a stale expected version is a conflict, and the view equals a replay of the log",
         () =>
           Effect.gen(function* () {
-            const sql = yield* SqlClient.SqlClient
             // Each `make` has its own memory of the rows it wrote, as each node's store has.
             const nodeA = yield* SqlEventStore.make(inlineProjections)
             const nodeB = yield* SqlEventStore.make(inlineProjections)
             const tenantId = `tnt_nodes${Date.now().toString(36)}`
-            const streamId = `tenant-${tenantId}`
             const append = (store: typeof nodeA, expectedVersion: number, event: TenantEvent) =>
-              store.append({
-                streamId,
-                tenantId,
-                expectedVersion,
-                events: [encodeTenantEvent(event)],
-                metadata
-              })
-            const viewNow = Effect.map(
-              sql<{ view: unknown }>`SELECT view FROM tenants WHERE tenant_id = ${tenantId}`,
-              (rows) =>
-                (typeof rows[0]!.view === "string" ? JSON.parse(rows[0]!.view) : rows[0]!.view) as TenantView
-            )
+              appendTo(store, tenantId, expectedVersion, event)
+            const viewNow = viewOf(tenantId)
 
             yield* append(nodeA, 0, created(tenantId, `nodes-${Date.now().toString(36)}`))
             yield* append(nodeA, 1, updated({ cacheTTL: 120 })) // A now remembers version 2
