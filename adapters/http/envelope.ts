@@ -16,10 +16,14 @@ const codes: Record<number, { error: string; message: string }> = {
   429: { error: "rate_limited", message: "Too many requests" }
 }
 
-const errorResponse = (status: number, extra: Record<string, unknown> = {}) => {
-  const known = codes[status] ?? { error: status >= 500 ? "internal" : "error", message: "Request failed" }
-  return HttpServerResponse.jsonUnsafe({ ...known, ...extra }, { status })
-}
+/** The error envelope's body for `status`; `extra` adds fields or a more precise message. */
+export const errorBody = (status: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  ...(codes[status] ?? { error: status >= 500 ? "internal" : "error", message: "Request failed" }),
+  ...extra
+})
+
+const errorResponse = (status: number, extra: Record<string, unknown> = {}) =>
+  HttpServerResponse.jsonUnsafe(errorBody(status, extra), { status })
 
 const isJson = (response: HttpServerResponse.HttpServerResponse) => {
   const body = response.body

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { Effect } from "effect"
 import { Config } from "../../application/config.ts"
 import { cacheRefreshRefusal } from "../../application/webhooks/receiveWebhook.ts"
+import { errorBody } from "./envelope.ts"
 import { defaultWebhookRateLimits, tokenBuckets } from "./rateLimit.ts"
 import { requestIdFor } from "./requestId.ts"
 
@@ -74,26 +75,18 @@ export const makeReceiverGate = Effect.gen(function* () {
       perWebhook.take(limitKey)
     )
     if (wait > 0) {
-      reply(
-        request,
-        response,
-        429,
-        { error: "rate_limited", message: "Too many webhook deliveries; retry later" },
-        { "retry-after": String(wait) }
-      )
+      reply(request, response, 429, errorBody(429, { message: "Too many webhook deliveries; retry later" }), {
+        "retry-after": String(wait)
+      })
       return true
     }
     const declared = request.headers["content-length"]
     if (declared !== undefined && Number(declared) > webhookMaxBodyBytes) {
-      reply(request, response, 413, {
-        error: "payload_too_large",
-        message: "The request body is too large",
-        maxBytes: webhookMaxBodyBytes
-      })
+      reply(request, response, 413, errorBody(413, { maxBytes: webhookMaxBodyBytes }))
       return true
     }
     if (delivery !== undefined && refused(delivery.webhookId, delivery.secret)) {
-      reply(request, response, 404, { error: "not_found", message: "No such webhook" })
+      reply(request, response, 404, errorBody(404, { message: "No such webhook" }))
       return true
     }
     return false

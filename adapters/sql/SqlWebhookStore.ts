@@ -73,8 +73,8 @@ export const make = Effect.gen(function* () {
 
   // The receiver looks a webhook up on every delivery, floods of wrong ids included.
   // Answers (misses too) are kept until an append that can change one (a webhook event,
-  // a tenant deleted) here, or any append on another node (NOTIFY, which names no
-  // types): a regenerated or deleted webhook's old secret never outlives the append that
+  // a tenant deleted), here or on another node (whose NOTIFY names the types appended):
+  // a regenerated or deleted webhook's old secret never outlives the append that
   // replaced it, and the version bumps of valid deliveries do not empty the cache.
   const generation = appends.watch(webhooksProjection.handles)
   const cache = new Map<string, { readonly generation: number; readonly value: WebhookRow | undefined }>()

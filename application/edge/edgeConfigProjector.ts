@@ -8,19 +8,32 @@ import { buildEdgeSnapshot } from "./edgeSnapshot.ts"
 
 export const edgeConfigProjectorName = "edge-config"
 
-/** Writes (or removes) the snapshot of whichever tenant now holds `slug`. */
-export const syncEdgeSnapshot = Effect.fn("syncEdgeSnapshot")(function* (slug: string) {
+/**
+ * Writes the snapshots of the live tenants among `tenantIds` and `slugs` (one read, one
+ * `setMany`), and removes those of the slugs nobody holds now. Answers the snapshots
+ * written, by slug.
+ */
+export const syncEdgeSnapshots = Effect.fnUntraced(function* (keys: {
+  readonly tenantIds: ReadonlyArray<string>
+  readonly slugs: ReadonlyArray<string>
+}) {
   const readModel = yield* TenantReadModel
   const kv = yield* Kv
   const config = yield* Config
-  const view = yield* readModel.bySlug(slug)
-  if (view === undefined) {
-    yield* kv.delete(edgeKey(slug))
-    return undefined
-  }
-  const snapshot = buildEdgeSnapshot(view, config)
-  yield* kv.set(edgeKey(slug), JSON.stringify(snapshot))
-  return snapshot
+  const views = yield* readModel.liveAmong(keys)
+  const written = new Map(views.map((view) => [view.slug, buildEdgeSnapshot(view, config)] as const))
+  yield* kv.setMany(
+    [...written].map(([slug, snapshot]) => [edgeKey(slug), JSON.stringify(snapshot)] as const)
+  )
+  const left = keys.slugs.filter((slug) => !written.has(slug))
+  yield* Effect.forEach(left, (slug) => kv.delete(edgeKey(slug)), { concurrency: 8, discard: true })
+  return written
+})
+
+/** Writes (or removes) the snapshot of whichever tenant now holds `slug`. */
+export const syncEdgeSnapshot = Effect.fn("syncEdgeSnapshot")(function* (slug: string) {
+  const written = yield* syncEdgeSnapshots({ tenantIds: [], slugs: [slug] })
+  return written.get(slug)
 })
 
 /**
@@ -32,26 +45,16 @@ export const syncEdgeSnapshot = Effect.fn("syncEdgeSnapshot")(function* (slug: s
 export const edgeConfigProjector: Projector<TenantReadModel | Kv | Config> = {
   name: edgeConfigProjectorName,
   handles: tenantViewHandles,
-  handle: (events) =>
-    Effect.gen(function* () {
-      const readModel = yield* TenantReadModel
-      const kv = yield* Kv
-      const config = yield* Config
-      // Events naming a slug (created, deleted) touch that slug, whoever holds it now;
-      // the others touch their tenant's current slug. One read finds every holder.
-      const slugs = new Set<string>()
-      const tenantIds = new Set<string>()
-      for (const event of events) {
-        const slug = event.data.slug
-        if (typeof slug === "string") slugs.add(slug)
-        else tenantIds.add(event.tenantId)
-      }
-      const views = yield* readModel.liveAmong({ tenantIds: [...tenantIds], slugs: [...slugs] })
-      const held = new Map(views.map((view) => [view.slug, view]))
-      yield* kv.setMany(
-        views.map((view) => [edgeKey(view.slug), JSON.stringify(buildEdgeSnapshot(view, config))] as const)
-      )
-      const left = [...slugs].filter((slug) => !held.has(slug))
-      yield* Effect.forEach(left, (slug) => kv.delete(edgeKey(slug)), { concurrency: 8, discard: true })
-    })
+  // Events naming a slug (created, deleted) touch that slug, whoever holds it now; the
+  // others touch their tenant's current slug. One read finds every holder.
+  handle: (events) => {
+    const slugs = new Set<string>()
+    const tenantIds = new Set<string>()
+    for (const event of events) {
+      const slug = event.data.slug
+      if (typeof slug === "string") slugs.add(slug)
+      else tenantIds.add(event.tenantId)
+    }
+    return Effect.asVoid(syncEdgeSnapshots({ tenantIds: [...tenantIds], slugs: [...slugs] }))
+  }
 }
