@@ -4,6 +4,7 @@ import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Api } from "./api/Api.ts"
+import { webhookMaxBodyBytes } from "./cacheRefreshReceiver.ts"
 import { envelope } from "./envelope.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import { AuthenticationLive, RequestValidationLive, TenantAccessLive } from "./handlers/security.ts"
@@ -11,7 +12,7 @@ import { SystemHandlers } from "./handlers/system.ts"
 import { TenantHandlers } from "./handlers/tenant.ts"
 import { TenantsHandlers } from "./handlers/tenants.ts"
 import { WebhookReceiversHandlers, WebhooksHandlers } from "./handlers/webhooks.ts"
-import { makeReceiverGate, type ReceiverGate, sitePublishPath, webhookMaxBodyBytes } from "./receiverGate.ts"
+import { makeReceiverGate, type ReceiverGate, sitePublishPath } from "./receiverGate.ts"
 
 export const defaultMaxBodyBytes = 1024 * 1024
 

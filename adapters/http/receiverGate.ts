@@ -2,12 +2,11 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { Effect } from "effect"
 import { Config } from "../../application/config.ts"
 import { cacheRefreshRefusal } from "../../application/webhooks/receiveWebhook.ts"
+import { makeCacheRefreshDoor, noSuchWebhook, webhookMaxBodyBytes } from "./cacheRefreshReceiver.ts"
 import { errorBody } from "./envelope.ts"
+import { replyJson } from "./nodeReply.ts"
 import { defaultWebhookRateLimits, tokenBuckets } from "./rateLimit.ts"
 import { requestIdFor } from "./requestId.ts"
-
-/** The largest body a webhook receiver accepts (413 beyond, never buffered whole). */
-export const webhookMaxBodyBytes = 64 * 1024
 
 /** Answers a request itself (true), or leaves it to the application (false). */
 export type ReceiverGate = (request: IncomingMessage, response: ServerResponse) => boolean
@@ -22,17 +21,14 @@ const reply = (
   body: Record<string, unknown>,
   headers: Record<string, string> = {}
 ) => {
-  const json = JSON.stringify(body)
   const incomingId = request.headers["x-request-id"]
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(json),
-    "x-request-id": requestIdFor(typeof incomingId === "string" ? incomingId : undefined),
-    "x-content-type-options": "nosniff",
-    "cache-control": "no-store",
-    ...headers
-  })
-  response.end(json)
+  replyJson(
+    response,
+    requestIdFor(typeof incomingId === "string" ? incomingId : undefined),
+    status,
+    body,
+    headers
+  )
 }
 
 /**
@@ -41,12 +37,16 @@ const reply = (
  * before a fiber, a router or a body read. In order: the per-client and per-webhook rate
  * limits (429 with Retry-After), a declared body over 64 KiB (413), and a cache-refresh
  * delivery this node already knows to be a 404 (unknown id, disabled webhook, wrong
- * secret; see `cacheRefreshRefusal`). Anything else goes on to the receivers, which
- * decide with the database; their answers match these to the byte.
+ * secret; see `cacheRefreshRefusal`). A cache-refresh delivery it does not refuse is
+ * served right here too, by the receiver's node:http door (`makeCacheRefreshDoor`); the
+ * site-publish receiver, and a cache-refresh URL with percent-escapes (which the router
+ * decodes), go on to the Effect application. Every answer matches that application's to
+ * the byte.
  */
 export const makeReceiverGate = Effect.gen(function* () {
   const config = yield* Config
   const refused = yield* cacheRefreshRefusal
+  const cacheRefresh = yield* makeCacheRefreshDoor
   const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
   const perWebhook = tokenBuckets(limits.perWebhook)
   const perClient = tokenBuckets(limits.perClient)
@@ -85,11 +85,13 @@ export const makeReceiverGate = Effect.gen(function* () {
       reply(request, response, 413, errorBody(413, { maxBytes: webhookMaxBodyBytes }))
       return true
     }
-    if (delivery !== undefined && refused(delivery.webhookId, delivery.secret)) {
-      reply(request, response, 404, errorBody(404, { message: "No such webhook" }))
+    if (delivery === undefined) return false
+    if (refused(delivery.webhookId, delivery.secret)) {
+      reply(request, response, 404, errorBody(404, { message: noSuchWebhook }))
       return true
     }
-    return false
+    cacheRefresh(request, response, delivery.webhookId, delivery.secret)
+    return true
   }
   return gate
 })

@@ -416,6 +416,49 @@ for (const target of databaseTargets) {
       expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(200)
     })
 
+    it("given the same delivery through the gate's node:http door and through the application (a percent-escaped URL), then both answer alike to the byte, versions one apart, and both are in the history", async () => {
+      const owner = await server.token("user_owner_doors")
+      const { slug, created, path } = await tenantWithWebhook(owner, { provider: "storyblok" })
+      // "%77" is "w": the router decodes it, the gate leaves such URLs to the application.
+      const escaped = path.replace("/whk_", "/%77hk_")
+      const wrong = path.replace(/whsec_.*/, "whsec_wrong")
+      const answer = async (target: string) => {
+        const response = await fetch(`${server.baseUrl}${target}`, {
+          method: "POST",
+          headers: { ...deliveries.storyblok.headers, "x-request-id": "req-doors" },
+          body: deliveries.storyblok.body
+        })
+        return {
+          status: response.status,
+          headers: [...response.headers].filter(([name]) => name !== "date"),
+          body: await response.text()
+        }
+      }
+      const viaGate = await answer(path)
+      const viaApp = await answer(escaped)
+      expect(viaGate.status).toBe(200)
+      expect(viaApp.headers).toEqual(viaGate.headers)
+      expect(JSON.parse(viaGate.body).versions.apiCacheVersion).toBe(2)
+      expect(viaApp.body).toBe(viaGate.body.replace('"apiCacheVersion":2', '"apiCacheVersion":3'))
+      expect(await answer(wrong.replace("/whk_", "/%77hk_"))).toEqual(await answer(wrong))
+
+      const history = await request(
+        server,
+        "GET",
+        `/api/tenants/${slug}/cache-refresh-webhooks/${created.body.webhook.id}/events`,
+        { token: owner }
+      )
+      expect(
+        history.body.events.map((event: { status: string; eventType: string }) => [
+          event.status,
+          event.eventType
+        ])
+      ).toEqual([
+        ["synced", deliveries.storyblok.eventType],
+        ["synced", deliveries.storyblok.eventType]
+      ])
+    })
+
     // Only PostgreSQL can hold a row lock on one connection while the server works on others.
     if (target.name === "postgres")
       it("given a delivery held up past the receipt delay, when it is in flight, then the history shows it received, and once it ends the same row is synced", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { sha256Hex } from "../../adapters/crypto/secrets.ts"
 import { secretMatches } from "../../adapters/crypto/webhookSecrets.ts"
-import { eventTypeOf } from "../../adapters/http/handlers/webhooks.ts"
+import { eventTypeOf } from "../../adapters/http/cacheRefreshReceiver.ts"
 import { tokenBuckets } from "../../adapters/http/rateLimit.ts"
 
 describe("Webhook secrets", () => {

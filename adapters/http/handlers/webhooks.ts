@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { HttpServerRequest } from "effect/http"
+import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { ConcurrencyConflict } from "../../../application/handleCommand.ts"
 import type { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
@@ -17,6 +17,7 @@ import { Api } from "../api/Api.ts"
 import { Conflict, Forbidden, NotFound, Unauthorized } from "../api/errors.ts"
 import { CurrentTenant } from "../api/security.ts"
 import { Internal } from "../api/webhooks.ts"
+import { cacheRefreshAnswer, deliveryEventType } from "../cacheRefreshReceiver.ts"
 import { CurrentRequestId } from "../requestId.ts"
 import { userRequestContext } from "./requestContext.ts"
 
@@ -104,44 +105,6 @@ export const WebhooksHandlers = HttpApiBuilder.group(Api, "webhooks", (handlers)
   )
 )
 
-const textDecoder = new TextDecoder()
-
-/**
- * The body as JSON when it is JSON; anything else is simply not inspected. Parsed only
- * once the delivery is authenticated (a flood of wrong secrets costs no parsing).
- */
-const lazyJsonBody = (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.map(Effect.option(request.arrayBuffer), (body) => (): Record<string, unknown> | undefined => {
-    if (body._tag === "None" || body.value.byteLength === 0) return undefined
-    try {
-      const parsed: unknown = JSON.parse(textDecoder.decode(body.value))
-      return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined
-    } catch {
-      return undefined
-    }
-  })
-
-const shortString = (value: unknown) =>
-  typeof value === "string" && value !== "" ? value.slice(0, 200) : null
-
-/** Best effort: Contentful's topic header, Prismic's `type`, Storyblok's `action` or `event`. */
-export const eventTypeOf = (
-  provider: string,
-  headers: Readonly<Record<string, string | undefined>>,
-  body: Record<string, unknown> | undefined
-): string | null => {
-  switch (provider) {
-    case "contentful":
-      return shortString(headers["x-contentful-topic"])
-    case "prismic":
-      return shortString(body?.type)
-    case "storyblok":
-      return shortString(body?.action) ?? shortString(body?.event)
-    default:
-      return null
-  }
-}
-
 export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceivers", (handlers) =>
   Effect.succeed(
     handlers
@@ -163,26 +126,21 @@ export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceiv
           }
         })
       )
+      // Most deliveries never get here: the receiver gate serves them on node:http
+      // (cacheRefreshReceiver.ts). Both doors answer through `cacheRefreshAnswer`.
       .handleRaw("cacheRefreshWebhook", ({ params, request }) =>
         Effect.gen(function* () {
           const requestId = yield* CurrentRequestId
-          const body = yield* lazyJsonBody(request)
-          const headers = request.headers as Readonly<Record<string, string | undefined>>
+          const body = yield* Effect.option(request.arrayBuffer)
           const outcome = yield* receiveCacheRefresh(params.webhookId, params.secret, {
             requestId,
-            eventType: (provider) =>
-              eventTypeOf(provider, headers, provider === "contentful" ? undefined : body())
+            eventType: deliveryEventType(
+              request.headers,
+              body._tag === "Some" ? new Uint8Array(body.value) : undefined
+            )
           })
-          switch (outcome._tag) {
-            case "NotFound":
-              return yield* new NotFound({ message: "No such webhook" })
-            case "Failed":
-              return yield* new Internal({ message: "Something went wrong on our side", requestId })
-            case "NothingToRefresh":
-              return { ok: true, refreshed: false }
-            case "Refreshed":
-              return { ok: true, refreshed: true, versions: outcome.versions }
-          }
+          const answer = cacheRefreshAnswer(outcome, requestId)
+          return HttpServerResponse.jsonUnsafe(answer.body, { status: answer.status })
         })
       )
   )
