@@ -16,7 +16,7 @@ export interface JwtSessionsConfig {
   readonly issuer?: string | undefined
   /** When set (and non-empty), a token's `azp`, if it has one, must be in the list (Clerk semantics). */
   readonly authorizedParties?: ReadonlyArray<string> | undefined
-  /** Leeway for `exp` and `nbf` against clock skew between us and the issuer (default 5 s). */
+  /** Leeway for `exp` and `nbf` against clock skew between us and the issuer (default none). */
   readonly clockToleranceSeconds?: number | undefined
   readonly jwks?: JwksFetchOptions | undefined
   /** How many verified tokens to remember (default 10 000; 0 disables the cache). */
@@ -89,7 +89,8 @@ const hasControlCharacter = (text: string): boolean => {
 
 export const make = Effect.fnUntraced(function* (config: JwtSessionsConfig) {
   const source = yield* resolveKeySource(config)
-  const tolerance = config.clockToleranceSeconds ?? 5
+  // CONTRACT.md: an expired token is 401, from the second it expires.
+  const tolerance = config.clockToleranceSeconds ?? 0
   if (!Number.isFinite(tolerance) || tolerance < 0) {
     return yield* new SessionsConfigError({
       message: "clock tolerance must be a non-negative number of seconds"

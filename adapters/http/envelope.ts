@@ -12,7 +12,6 @@ const codes: Record<number, { error: string; message: string }> = {
   405: { error: "method_not_allowed", message: "That method is not allowed here" },
   409: { error: "conflict", message: "Conflicting change" },
   413: { error: "payload_too_large", message: "The request body is too large" },
-  415: { error: "unsupported_media_type", message: "Send a JSON body with Content-Type: application/json" },
   429: { error: "rate_limited", message: "Too many requests" }
 }
 
@@ -86,7 +85,13 @@ export const envelope = (options: EnvelopeOptions) => {
     }
 
   const finish = (requestId: string) => (response: HttpServerResponse.HttpServerResponse) => {
-    const enveloped = response.status >= 400 && !isJson(response) ? errorResponse(response.status) : response
+    const enveloped =
+      response.status === 415
+        ? // CONTRACT.md: a body that is not JSON is 400, whatever its content type says.
+          errorResponse(400, { message: "Send a JSON body with Content-Type: application/json" })
+        : response.status >= 400 && !isJson(response)
+          ? errorResponse(response.status)
+          : response
     return HttpServerResponse.setHeaders(enveloped, {
       "x-request-id": requestId,
       "x-content-type-options": "nosniff",

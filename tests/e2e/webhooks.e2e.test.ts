@@ -333,6 +333,9 @@ for (const target of databaseTargets) {
       expect(rotated.status).toBe(200)
       expect(rotated.body.secret).not.toBe(first.body.secret)
       expect((await post(server, `${hook}?secret=${encodeURIComponent(first.body.secret)}`)).status).toBe(401)
+      // Repeated, the right one among them: still not "the" secret, so 401 (not a 400).
+      const repeated = `${hook}?secret=${encodeURIComponent(rotated.body.secret)}&secret=other`
+      expect((await post(server, repeated)).status).toBe(401)
       const afterRotation = await post(server, `${hook}?secret=${encodeURIComponent(rotated.body.secret)}`, {
         body: new Uint8Array([0, 1, 2, 255])
       })

@@ -129,6 +129,14 @@ describe("JwtSessions", () => {
       })
     )
 
+    it.effect("when the token expired a second ago and no tolerance is configured, then InvalidSession", () =>
+      Effect.gen(function* () {
+        yield* atNow
+        const token = yield* sign(rsa, { exp: now - 1 })
+        assert.strictEqual(yield* refusal(verifyWith({ publicKey: rsa.pem }, token)), "token expired")
+      })
+    )
+
     it.effect("when the token expired within the clock tolerance, then it is still accepted", () =>
       Effect.gen(function* () {
         yield* atNow

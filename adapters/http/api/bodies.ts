@@ -66,7 +66,14 @@ export const ApiConfigBody = Schema.Struct({
 })
 
 export const ApiTokenBody = Schema.Struct({
-  token: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(8192)))
+  token: Schema.String.pipe(
+    Schema.check(
+      Schema.isMinLength(1),
+      Schema.isMaxLength(8192),
+      // Blank is missing: the seed's "400 token missing".
+      Schema.isPattern(/\S/, { message: "The token must not be blank" })
+    )
+  )
 })
 
 const CacheVersionsJson = Schema.Struct({

@@ -165,7 +165,9 @@ export class WebhookReceiversGroup extends HttpApiGroup.make("webhookReceivers")
   .add(
     HttpApiEndpoint.post("sitePublishWebhook", `${tenantPath}/webhook`, {
       params: slugParams,
-      query: { secret: Schema.optional(Schema.String) },
+      // A repeated `secret` is decoded, not refused with 400: the handler treats it as a wrong
+      // secret (401), as the seed answers any missing or invalid one.
+      query: { secret: Schema.optional(Schema.Union([Schema.String, Schema.Array(Schema.String)])) },
       success: Schema.Struct({ ok: Schema.Boolean, htmlCacheVersion: Schema.Int }),
       error: [Unauthorized, Forbidden, NotFound, PayloadTooLarge, RateLimited, Internal]
     }).annotate(

@@ -111,7 +111,8 @@ export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceiv
       .handleRaw("sitePublishWebhook", ({ params, query }) =>
         Effect.gen(function* () {
           const requestId = yield* CurrentRequestId
-          const outcome = yield* receiveSitePublish(params.slug, query.secret, requestId)
+          const secret = typeof query.secret === "string" ? query.secret : undefined
+          const outcome = yield* receiveSitePublish(params.slug, secret, requestId)
           switch (outcome._tag) {
             case "TenantNotFound":
               return yield* new NotFound({ message: `No tenant "${params.slug}"` })
