@@ -1,5 +1,11 @@
-import { Clock, Effect, Fiber } from "effect"
-import type { CacheTarget, CacheVersions, TenantEvent, TenantState } from "../../domain/tenant/index.ts"
+import { Cause, Clock, Effect, Fiber, Option } from "effect"
+import type {
+  CacheTarget,
+  CacheVersions,
+  TenantCommand,
+  TenantEvent,
+  TenantState
+} from "../../domain/tenant/index.ts"
 import { edgeConfigProjectorName } from "../edge/edgeConfigProjector.ts"
 import type { Handled } from "../handleCommand.ts"
 import type { Checkpoint } from "../ports/EventStore.ts"
@@ -23,6 +29,8 @@ const receiptAfterMillis = 100
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
+type BumpCommand = Extract<TenantCommand, { _tag: "BumpCacheVersions" | "BumpCacheVersionsForWebhook" }>
+
 const versionsOf = (state: TenantState): CacheVersions | undefined =>
   state.status === "active" ? state.versions : undefined
 
@@ -31,16 +39,22 @@ const lastCheckpoint = (handled: Handled<TenantEvent, TenantState>): Checkpoint 
   return last === undefined ? undefined : { transactionId: last.transactionId, position: last.position }
 }
 
-/** Bumps `targets` one after the other (each exactly once, group-committed with concurrent deliveries). */
-const bump = (context: RequestContext, tenantId: string, targets: ReadonlyArray<CacheTarget>) =>
+/**
+ * Bumps `targets` one after the other (each exactly once, group-committed with concurrent
+ * deliveries), each with the command `bumpOf` makes for it.
+ */
+const bump = (
+  context: RequestContext,
+  tenantId: string,
+  targets: ReadonlyArray<CacheTarget>,
+  bumpOf: (target: CacheTarget, at: string) => BumpCommand
+) =>
   Effect.gen(function* () {
     let handled: Handled<TenantEvent, TenantState> | undefined
     let checkpoint: Checkpoint | undefined
     for (const target of targets) {
       const at = iso(yield* Clock.currentTimeMillis)
-      handled = yield* runTenantCommand(context, tenantId, () =>
-        Effect.succeed({ _tag: "BumpCacheVersions" as const, target, at })
-      )
+      handled = yield* runTenantCommand(context, tenantId, () => Effect.succeed(bumpOf(target, at)))
       checkpoint = lastCheckpoint(handled) ?? checkpoint
     }
     return { state: handled?.state, checkpoint }
@@ -162,7 +176,32 @@ export const receiveCacheRefresh = Effect.fnUntraced(function* (
         : store.recordFinished(receiptId, outcome)
     })
 
-  const bumped = yield* Effect.exit(bump(context, webhook.tenantId, targets))
+  // The stream checks the secret again (see BumpCacheVersionsForWebhook): this node's
+  // lookup may be a moment behind a regeneration on another node.
+  const secretHash = secrets.digest(secret)
+  const bumped = yield* Effect.exit(
+    bump(context, webhook.tenantId, targets, (target, at) => ({
+      _tag: "BumpCacheVersionsForWebhook",
+      webhookId,
+      secretHash,
+      target,
+      at
+    }))
+  )
+  const refused =
+    bumped._tag === "Failure" &&
+    Option.exists(Cause.findErrorOption(bumped.cause), (error) => error._tag === "WebhookNotFound")
+  if (refused) {
+    yield* Fiber.interrupt(receiving)
+    if (receiptId !== undefined) {
+      yield* finish({
+        ok: false,
+        versions: undefined,
+        message: "The webhook's secret changed during the delivery"
+      })
+    }
+    return { _tag: "NotFound" } as CacheRefreshOutcome
+  }
   if (bumped._tag === "Failure") {
     yield* Effect.logWarning("cache-refresh webhook: refresh failed", { webhookId }, bumped.cause)
     yield* finish({ ok: false, versions: undefined, message: "The cache versions could not be bumped" })
@@ -210,7 +249,9 @@ export const receiveSitePublish = Effect.fn("receiveSitePublish")(function* (
   if (!secrets.matches(secret, secrets.digest(expected.value)))
     return { _tag: "BadSecret" } as SitePublishOutcome
   const context: RequestContext = { actor: { type: "webhook", id: "site-publish" }, requestId }
-  const bumped = yield* Effect.exit(bump(context, found.tenantId, ["html"]))
+  const bumped = yield* Effect.exit(
+    bump(context, found.tenantId, ["html"], (target, at) => ({ _tag: "BumpCacheVersions", target, at }))
+  )
   if (bumped._tag === "Failure") {
     yield* Effect.logWarning("site-publish webhook: refresh failed", { slug }, bumped.cause)
     return { _tag: "Failed" } as SitePublishOutcome

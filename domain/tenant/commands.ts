@@ -104,6 +104,19 @@ export const RegenerateCacheRefreshWebhook = Schema.TaggedStruct("RegenerateCach
   at: Instant
 })
 
+/**
+ * A cache-refresh delivery's bump: `secretHash` is the digest of the secret in the URL the
+ * delivery came in by. The decider checks it against the stream's own state, so a webhook
+ * regenerated or deleted on another node refuses the old secret from that append on, even
+ * while this node's lookup cache has not heard of it yet.
+ */
+export const BumpCacheVersionsForWebhook = Schema.TaggedStruct("BumpCacheVersionsForWebhook", {
+  webhookId: Schema.String,
+  secretHash: Schema.String,
+  target: CacheTarget,
+  at: Instant
+})
+
 export const DeleteCacheRefreshWebhook = Schema.TaggedStruct("DeleteCacheRefreshWebhook", {
   webhookId: Schema.String,
   at: Instant
@@ -125,7 +138,8 @@ export const TenantCommand = Schema.Union([
   RotateWebhookSecret,
   CreateCacheRefreshWebhook,
   RegenerateCacheRefreshWebhook,
-  DeleteCacheRefreshWebhook
+  DeleteCacheRefreshWebhook,
+  BumpCacheVersionsForWebhook
 ])
 export type TenantCommand = typeof TenantCommand.Type
 
@@ -143,5 +157,6 @@ export type WebhookCommand = Extract<
       | "CreateCacheRefreshWebhook"
       | "RegenerateCacheRefreshWebhook"
       | "DeleteCacheRefreshWebhook"
+      | "BumpCacheVersionsForWebhook"
   }
 >

@@ -3,6 +3,7 @@ import { absurd } from "../shared/decider.ts"
 import { sameJson } from "../shared/sameJson.ts"
 import type {
   BumpCacheVersions,
+  BumpCacheVersionsForWebhook,
   CreateCacheRefreshWebhook,
   CreateTenant,
   DeleteCacheRefreshWebhook,
@@ -17,7 +18,14 @@ import type {
 } from "./commands.ts"
 import { TenantAlreadyExists, type TenantError, TenantNotFound, WebhookNotFound } from "./errors.ts"
 import type { CacheTarget, CacheVersions, TenantEvent } from "./events.ts"
-import { acceptInvite, changeMemberRole, inviteMember, removeMember, revokeInvite } from "./members.ts"
+import {
+  acceptInvite,
+  changeMemberRole,
+  constantTimeEqual,
+  inviteMember,
+  removeMember,
+  revokeInvite
+} from "./members.ts"
 import type { ActiveTenant, TenantState } from "./state.ts"
 
 type Decision = Result.Result<ReadonlyArray<TenantEvent>, TenantError>
@@ -57,6 +65,19 @@ const bumpCacheVersions = (command: typeof BumpCacheVersions.Type, state: Tenant
       at: command.at
     }
   ])
+
+/** Unknown, deleted or another secret: one refusal, as the receiver answers one 404. */
+const bumpCacheVersionsForWebhook = (
+  command: typeof BumpCacheVersionsForWebhook.Type,
+  state: TenantState
+): Decision =>
+  Result.flatMap(active(state), (tenant) => {
+    const webhook = tenant.cacheRefreshWebhooks?.[command.webhookId]
+    const opens = constantTimeEqual(webhook?.secretHash ?? "", command.secretHash) && webhook !== undefined
+    return opens
+      ? bumpCacheVersions({ _tag: "BumpCacheVersions", target: command.target, at: command.at }, tenant)
+      : Result.fail(new WebhookNotFound({ webhookId: command.webhookId }))
+  })
 
 const saveApiConfig = (command: typeof SaveApiConfig.Type, state: TenantState): Decision =>
   Result.map(active(state), () => [{ _tag: "ApiConfigSaved", apiConfig: command.apiConfig, at: command.at }])
@@ -157,6 +178,8 @@ export const decide = (command: TenantCommand, state: TenantState): Decision => 
       return regenerateCacheRefreshWebhook(command, state)
     case "DeleteCacheRefreshWebhook":
       return deleteCacheRefreshWebhook(command, state)
+    case "BumpCacheVersionsForWebhook":
+      return bumpCacheVersionsForWebhook(command, state)
     default:
       return absurd(command)
   }

@@ -4,6 +4,8 @@ import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Config } from "../../application/config.ts"
 import { Kv } from "../../application/ports/Kv.ts"
+import { WebhookStore } from "../../application/ports/WebhookStore.ts"
+import { receiveCacheRefresh } from "../../application/webhooks/receiveWebhook.ts"
 import { databaseTargets } from "../support/databases.ts"
 import { request } from "../support/http.ts"
 import { startTestServer, type TestServer } from "../support/testServer.ts"
@@ -460,6 +462,39 @@ for (const target of databaseTargets) {
         ["synced", deliveries.storyblok.eventType],
         ["synced", deliveries.storyblok.eventType]
       ])
+    })
+
+    it("given a receiver whose lookup still holds the webhook as it was before a regeneration (as another node's may for a moment), when the old secret is presented, then the stream refuses it: 404 and no bump", async () => {
+      const owner = await server.token("user_owner_stale")
+      const { slug, created, path } = await tenantWithWebhook(owner)
+      const id = created.body.webhook.id
+      const oldSecret = path.split("/").at(-1)!
+      expect((await post(server, path, { body: "{}" })).status).toBe(200)
+      const before = await server.run(Effect.flatMap(WebhookStore, (store) => store.byId(id)))
+      const regenerated = await request(
+        server,
+        "POST",
+        `/api/tenants/${slug}/cache-refresh-webhooks/${id}/regenerate`,
+        { token: owner }
+      )
+      expect(regenerated.status).toBe(200)
+
+      const stale = (store: WebhookStore["Service"]): WebhookStore["Service"] => ({
+        ...store,
+        byId: () => Effect.succeed(before),
+        cached: () => ({ value: before })
+      })
+      const outcome = await server.run(
+        Effect.flatMap(WebhookStore, (store) =>
+          receiveCacheRefresh(id, oldSecret, { requestId: "req-stale", eventType: () => null }).pipe(
+            Effect.provideService(WebhookStore, stale(store))
+          )
+        )
+      )
+      expect(outcome).toEqual({ _tag: "NotFound" })
+      const tenant = await request(server, "GET", `/api/tenants/${slug}`, { token: owner })
+      expect(tenant.body.value.apiCacheVersion).toBe(2)
+      expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(200)
     })
 
     // Only PostgreSQL can hold a row lock on one connection while the server works on others.

@@ -11,11 +11,14 @@ import { coreLayer, projectorsLayer } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import type { Config } from "../../application/config.ts"
+import type { CommandHandler } from "../../application/handleCommand.ts"
 import type { EventStore } from "../../application/ports/EventStore.ts"
 import type { Kv } from "../../application/ports/Kv.ts"
 import type { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
 import type { SecretBox } from "../../application/ports/SecretBox.ts"
 import type { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
+import type { WebhookSecrets, WebhookStore } from "../../application/ports/WebhookStore.ts"
+import type { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import type { DatabaseTarget } from "./databases.ts"
 
 /** The server's own services a test may reach into. */
@@ -28,6 +31,10 @@ export type ServerServices =
   | Config
   | SqlClient.SqlClient
   | HttpServer.HttpServer
+  | CommandHandler
+  | WebhookStore
+  | WebhookSecrets
+  | ProjectionWaits
 
 export interface TestServer {
   readonly baseUrl: string

@@ -1,8 +1,13 @@
+import { Result } from "effect"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { sha256Hex } from "../../adapters/crypto/secrets.ts"
 import { secretMatches } from "../../adapters/crypto/webhookSecrets.ts"
 import { eventTypeOf } from "../../adapters/http/cacheRefreshReceiver.ts"
 import { tokenBuckets } from "../../adapters/http/rateLimit.ts"
+import { fold } from "../../domain/shared/decider.ts"
+import { type TenantCommand, type TenantState, tenantDecider } from "../../domain/tenant/index.ts"
+import { createTenantArb, instantAt, withInstant } from "../support/arbitraries.ts"
 
 describe("Webhook secrets", () => {
   const secret = "whsec_9Qp3xv0c7bq5wG1nYV8Jd2kT4mR6sLhAeZfUoXiPyWc"
@@ -68,5 +73,63 @@ describe("Token buckets", () => {
     expect(buckets.take("c", 0)).toBe(0)
     // "a" was forgotten, so it starts full again
     expect(buckets.take("a", 0)).toBe(0)
+  })
+})
+
+describe("A cache-refresh delivery's bump in the decider", () => {
+  const run = (state: TenantState, command: TenantCommand) => {
+    const decided = tenantDecider.decide(command, state)
+    return Result.isSuccess(decided)
+      ? { state: fold(tenantDecider, decided.success, state), refusal: undefined }
+      : { state, refusal: decided.failure._tag }
+  }
+  const webhookId = "whk_0123456789abcdef"
+  const first = sha256Hex("whsec_first")
+  const second = sha256Hex("whsec_second")
+  const bumpWith = (secretHash: string, at: number): TenantCommand => ({
+    _tag: "BumpCacheVersionsForWebhook",
+    webhookId,
+    secretHash,
+    target: "api",
+    at: instantAt(at)
+  })
+
+  it("given a webhook created, regenerated and deleted, when deliveries present the first, then the second secret, then each bumps only while its secret is the webhook's current one", () => {
+    fc.assert(
+      fc.property(createTenantArb(), (create) => {
+        let state = run(tenantDecider.initialState, withInstant(create, instantAt(0))).state
+        state = run(state, {
+          _tag: "CreateCacheRefreshWebhook",
+          webhookId,
+          provider: "contentful",
+          refreshApi: true,
+          refreshAssets: false,
+          secretHash: first,
+          at: instantAt(1)
+        }).state
+        const api = (s: TenantState) => (s.status === "active" ? s.versions.apiCacheVersion : undefined)
+
+        const opened = run(state, bumpWith(first, 2))
+        expect(opened.refusal).toBeUndefined()
+        expect(api(opened.state)).toBe(2)
+        expect(run(state, bumpWith(second, 2)).refusal).toBe("WebhookNotFound")
+        expect(run(state, { ...bumpWith(first, 2), webhookId: "whk_other" } as TenantCommand).refusal).toBe(
+          "WebhookNotFound"
+        )
+
+        state = run(opened.state, {
+          _tag: "RegenerateCacheRefreshWebhook",
+          webhookId,
+          secretHash: second,
+          at: instantAt(3)
+        }).state
+        expect(run(state, bumpWith(first, 4)).refusal).toBe("WebhookNotFound")
+        expect(api(run(state, bumpWith(second, 4)).state)).toBe(3)
+
+        state = run(state, { _tag: "DeleteCacheRefreshWebhook", webhookId, at: instantAt(5) }).state
+        expect(run(state, bumpWith(second, 6)).refusal).toBe("WebhookNotFound")
+      }),
+      { numRuns: 25 }
+    )
   })
 })
