@@ -138,6 +138,17 @@ for (const target of databaseTargets) {
       expect(created.status).toBe(200)
       return { slug, created, path: receiverPath(created.body.url) }
     }
+    /** Regenerates the webhook's secret: the answer must be 200; its new receiver path. */
+    const regenerate = async (owner: string, slug: string, id: string) => {
+      const regenerated = await request(
+        server,
+        "POST",
+        `/api/tenants/${slug}/cache-refresh-webhooks/${id}/regenerate`,
+        { token: owner }
+      )
+      expect(regenerated.status).toBe(200)
+      return receiverPath(regenerated.body.url)
+    }
     const snapshotOf = (slug: string) =>
       server.run(
         Effect.gen(function* () {
@@ -410,15 +421,9 @@ for (const target of databaseTargets) {
       }
       // Known to memory as valid, then regenerated: the old secret is refused at once.
       expect((await post(server, path, { body: "{}" })).status).toBe(200)
-      const regenerated = await request(
-        server,
-        "POST",
-        `/api/tenants/${slug}/cache-refresh-webhooks/${id}/regenerate`,
-        { token: owner }
-      )
-      expect(regenerated.status).toBe(200)
+      const regenerated = await regenerate(owner, slug, id)
       expect((await post(server, path, { body: "{}" })).status).toBe(404)
-      expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(200)
+      expect((await post(server, regenerated, { body: "{}" })).status).toBe(200)
     })
 
     it("given the same delivery through the gate's node:http door and through the application (a percent-escaped URL), then both answer alike to the byte, versions one apart, and both are in the history", async () => {
@@ -471,13 +476,7 @@ for (const target of databaseTargets) {
       const oldSecret = path.split("/").at(-1)!
       expect((await post(server, path, { body: "{}" })).status).toBe(200)
       const before = await server.run(Effect.flatMap(WebhookStore, (store) => store.byId(id)))
-      const regenerated = await request(
-        server,
-        "POST",
-        `/api/tenants/${slug}/cache-refresh-webhooks/${id}/regenerate`,
-        { token: owner }
-      )
-      expect(regenerated.status).toBe(200)
+      const regenerated = await regenerate(owner, slug, id)
 
       const stale = (store: WebhookStore["Service"]): WebhookStore["Service"] => ({
         ...store,
@@ -494,7 +493,7 @@ for (const target of databaseTargets) {
       expect(outcome).toEqual({ _tag: "NotFound" })
       const tenant = await request(server, "GET", `/api/tenants/${slug}`, { token: owner })
       expect(tenant.body.value.apiCacheVersion).toBe(2)
-      expect((await post(server, receiverPath(regenerated.body.url), { body: "{}" })).status).toBe(200)
+      expect((await post(server, regenerated, { body: "{}" })).status).toBe(200)
     })
 
     // Only PostgreSQL can hold a row lock on one connection while the server works on others.
