@@ -47,7 +47,7 @@ class GatedServer extends Server {
   override emit(event: string | symbol, ...args: Array<unknown>): boolean {
     if (
       (event === "request" || event === "checkContinue") &&
-      this.gate(args[0] as IncomingMessage, args[1] as ServerResponse)
+      this.gate(args[0] as IncomingMessage, args[1] as ServerResponse, event === "checkContinue")
     ) {
       return true
     }

@@ -98,7 +98,12 @@ export const makeCacheRefreshDoor = Effect.gen(function* () {
     yield* Effect.context<Effect.Services<ReturnType<typeof receiveCacheRefresh>>>()
   )
 
-  return (request: IncomingMessage, response: ServerResponse, webhookId: string, secret: string): void => {
+  return (
+    request: IncomingMessage,
+    response: ServerResponse,
+    { webhookId, secret }: { readonly webhookId: string; readonly secret: string },
+    expectsContinue: boolean
+  ): void => {
     const incomingId = request.headers["x-request-id"]
     const requestId = requestIdFor(typeof incomingId === "string" ? incomingId : undefined)
     const chunks: Array<Buffer> = []
@@ -132,6 +137,8 @@ export const makeCacheRefreshDoor = Effect.gen(function* () {
     }
     request.on("data", onData)
     request.on("end", deliver)
+    // Refusals never got this far, so the body is wanted: the client may send it now.
+    if (expectsContinue) response.writeContinue()
     // A client that goes away mid-body: nothing was started, nothing to answer.
     request.on("error", () => {})
   }

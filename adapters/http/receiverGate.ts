@@ -8,8 +8,16 @@ import { replyJson } from "./nodeReply.ts"
 import { defaultWebhookRateLimits, tokenBuckets } from "./rateLimit.ts"
 import { requestIdFor } from "./requestId.ts"
 
-/** Answers a request itself (true), or leaves it to the application (false). */
-export type ReceiverGate = (request: IncomingMessage, response: ServerResponse) => boolean
+/**
+ * Answers a request itself (true), or leaves it to the application (false).
+ * `expectsContinue`: the client sent `Expect: 100-continue` and waits for the go-ahead
+ * before its body (node:http's `checkContinue`).
+ */
+export type ReceiverGate = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  expectsContinue: boolean
+) => boolean
 
 const cacheRefreshPrefix = "/api/webhooks/cache-refresh/"
 export const sitePublishPath = /^\/api\/tenants\/([^/]+)\/webhook$/
@@ -51,7 +59,7 @@ export const makeReceiverGate = Effect.gen(function* () {
   const perWebhook = tokenBuckets(limits.perWebhook)
   const perClient = tokenBuckets(limits.perClient)
 
-  const gate: ReceiverGate = (request, response) => {
+  const gate: ReceiverGate = (request, response, expectsContinue) => {
     if (request.method !== "POST") return false
     const url = request.url ?? ""
     const query = url.indexOf("?")
@@ -90,7 +98,7 @@ export const makeReceiverGate = Effect.gen(function* () {
       reply(request, response, 404, errorBody(404, { message: noSuchWebhook }))
       return true
     }
-    cacheRefresh(request, response, delivery.webhookId, delivery.secret)
+    cacheRefresh(request, response, delivery, expectsContinue)
     return true
   }
   return gate

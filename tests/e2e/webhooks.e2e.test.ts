@@ -469,6 +469,51 @@ for (const target of databaseTargets) {
       ])
     })
 
+    it("given clients that send Expect: 100-continue (as .NET's HttpClient does), when they deliver, then a valid delivery gets the go-ahead and a 200, and a refused one a 404 without its body being asked for", async () => {
+      const owner = await server.token("user_owner_expect")
+      const { path } = await tenantWithWebhook(owner)
+      const deliver = (target: string) =>
+        new Promise<{ status: number; continued: boolean; body: string }>((resolve, reject) => {
+          const url = new URL(`${server.baseUrl}${target}`)
+          let continued = false
+          const req = httpRequest(
+            {
+              host: url.hostname,
+              port: url.port,
+              path: url.pathname,
+              method: "POST",
+              headers: { expect: "100-continue", "content-type": "application/json", "content-length": 2 }
+            },
+            (response) => {
+              let body = ""
+              response.on("data", (chunk) => {
+                body += chunk
+              })
+              response.on("end", () => {
+                clearTimeout(stalled)
+                resolve({ status: response.statusCode ?? 0, continued, body })
+              })
+            }
+          )
+          req.on("continue", () => {
+            continued = true
+            req.end("{}")
+          })
+          req.on("error", reject)
+          // A receiver that never says "continue" leaves such a client waiting for ever.
+          const stalled = setTimeout(() => {
+            req.destroy()
+            reject(new Error(`no answer to ${target} within 5 s`))
+          }, 5000)
+        })
+      const valid = await deliver(path)
+      expect(valid).toMatchObject({ status: 200, continued: true })
+      expect(JSON.parse(valid.body).versions.apiCacheVersion).toBe(2)
+      // Known to this node by now: refused from memory, before any body.
+      const refused = await deliver(path.replace(/whsec_.*/, "whsec_wrong"))
+      expect(refused).toMatchObject({ status: 404, continued: false })
+    })
+
     it("given a receiver whose lookup still holds the webhook as it was before a regeneration (as another node's may for a moment), when the old secret is presented, then the stream refuses it: 404 and no bump", async () => {
       const owner = await server.token("user_owner_stale")
       const { slug, created, path } = await tenantWithWebhook(owner)
