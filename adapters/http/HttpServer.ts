@@ -12,6 +12,7 @@ import { SystemHandlers } from "./handlers/system.ts"
 import { TenantHandlers } from "./handlers/tenant.ts"
 import { TenantsHandlers } from "./handlers/tenants.ts"
 import { WebhookReceiversHandlers, WebhooksHandlers } from "./handlers/webhooks.ts"
+import { ReceiverLimits } from "./rateLimit.ts"
 import { makeReceiverGate, type ReceiverGate, sitePublishPath } from "./receiverGate.ts"
 
 export const defaultMaxBodyBytes = 1024 * 1024
@@ -65,4 +66,5 @@ export const serve = (options: { readonly port: number; readonly host: string })
         )
       )
     )
-  )
+    // One set of limits for the gate and the receivers' handlers.
+  ).pipe(Layer.provide(ReceiverLimits.layer))

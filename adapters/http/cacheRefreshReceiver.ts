@@ -129,11 +129,11 @@ export const makeCacheRefreshDoor = Effect.gen(function* () {
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size <= webhookMaxBodyBytes) return void chunks.push(chunk)
-      // Over the limit: answered now, and node:http discards the rest of the body.
+      // Over the limit: answered now; replyJson settles the rest of the body.
       request.off("data", onData)
       request.off("end", deliver)
       chunks.length = 0
-      replyJson(response, requestId, 413, errorBody(413, { maxBytes: webhookMaxBodyBytes }))
+      replyJson(response, requestId, 413, errorBody(413, { maxBytes: webhookMaxBodyBytes }), {}, size)
     }
     request.on("data", onData)
     request.on("end", deliver)

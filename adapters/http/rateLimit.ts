@@ -1,3 +1,6 @@
+import { Context, Effect, Layer } from "effect"
+import { Config } from "../../application/config.ts"
+
 /** A token bucket's settings: `burst` requests at once, refilled at `perSecond`. */
 export interface RateLimit {
   readonly burst: number
@@ -46,4 +49,41 @@ export const tokenBuckets = (limit: RateLimit, options: { readonly maxKeys?: num
     return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond))
   }
   return { take }
+}
+
+export const tooManyDeliveries = "Too many webhook deliveries; retry later"
+
+/**
+ * The receivers' rate limits, one set per server. The receiver gate charges the requests
+ * whose URL it recognises; the receivers' Effect handlers charge those that reach them by
+ * a form the gate leaves to the router (percent-escapes, an absolute-form target, a
+ * trailing slash, other letter case…). Each request is charged once, whichever does it.
+ */
+export class ReceiverLimits extends Context.Service<
+  ReceiverLimits,
+  {
+    /**
+     * Charges `request` (the node:http request object) to `client` and `key` (a webhook
+     * id, or `site-publish:{slug}`): 0 when it may go on, else the seconds to wait.
+     */
+    readonly take: (request: object, client: string, key: string) => number
+  }
+>()("tenantry/adapters/http/ReceiverLimits") {
+  static readonly layer = Layer.effect(
+    ReceiverLimits,
+    Effect.gen(function* () {
+      const config = yield* Config
+      const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
+      const perWebhook = tokenBuckets(limits.perWebhook)
+      const perClient = tokenBuckets(limits.perClient)
+      const charged = new WeakSet<object>()
+      return ReceiverLimits.of({
+        take: (request, client, key) => {
+          if (charged.has(request)) return 0
+          charged.add(request)
+          return Math.max(perClient.take(client), perWebhook.take(key))
+        }
+      })
+    })
+  )
 }

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { Effect } from "effect"
-import { Config } from "../../application/config.ts"
 import { cacheRefreshRefusal } from "../../application/webhooks/receiveWebhook.ts"
 import { makeCacheRefreshDoor, noSuchWebhook, webhookMaxBodyBytes } from "./cacheRefreshReceiver.ts"
 import { errorBody } from "./envelope.ts"
 import { replyJson } from "./nodeReply.ts"
-import { defaultWebhookRateLimits, tokenBuckets } from "./rateLimit.ts"
+import { ReceiverLimits, tooManyDeliveries } from "./rateLimit.ts"
 import { requestIdFor } from "./requestId.ts"
 
 /**
@@ -52,12 +51,9 @@ const reply = (
  * the byte.
  */
 export const makeReceiverGate = Effect.gen(function* () {
-  const config = yield* Config
+  const limits = yield* ReceiverLimits
   const refused = yield* cacheRefreshRefusal
   const cacheRefresh = yield* makeCacheRefreshDoor
-  const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
-  const perWebhook = tokenBuckets(limits.perWebhook)
-  const perClient = tokenBuckets(limits.perClient)
 
   const gate: ReceiverGate = (request, response, expectsContinue) => {
     if (request.method !== "POST") return false
@@ -68,8 +64,9 @@ export const makeReceiverGate = Effect.gen(function* () {
     let delivery: { readonly webhookId: string; readonly secret: string } | undefined
     if (path.startsWith(cacheRefreshPrefix)) {
       const parts = path.slice(cacheRefreshPrefix.length).split("/")
-      // Another shape, or escapes the router would decode: the application answers.
-      if (parts.length !== 2 || path.includes("%")) return false
+      // Another shape, or characters the router reads differently (it decodes escapes and
+      // ends the path at ";" or "#"): the application answers, under the same limits.
+      if (parts.length !== 2 || /[%;#]/.test(path)) return false
       delivery = { webhookId: parts[0]!, secret: parts[1]! }
       limitKey = delivery.webhookId
     } else {
@@ -78,12 +75,9 @@ export const makeReceiverGate = Effect.gen(function* () {
       limitKey = `site-publish:${site[1]}`
     }
 
-    const wait = Math.max(
-      perClient.take(request.socket.remoteAddress ?? "unknown"),
-      perWebhook.take(limitKey)
-    )
+    const wait = limits.take(request, request.socket.remoteAddress ?? "unknown", limitKey)
     if (wait > 0) {
-      reply(request, response, 429, errorBody(429, { message: "Too many webhook deliveries; retry later" }), {
+      reply(request, response, 429, errorBody(429, { message: tooManyDeliveries }), {
         "retry-after": String(wait)
       })
       return true

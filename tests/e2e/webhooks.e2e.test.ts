@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http"
+import { connect } from "node:net"
 import { Deferred, Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -54,6 +55,52 @@ const postChunked = (server: TestServer, path: string, bytes: number) =>
         if (!req.write(chunk.subarray(0, size))) return req.once("drain", pump)
       }
       req.end()
+    }
+    pump()
+  })
+
+/**
+ * Streams up to `bytes` of body over a raw socket (chunked, or with `declared` as its
+ * Content-Length), going on after the answer as a careless or hostile client would, and
+ * reports the answer's status and Connection header, and how much went out before the
+ * server closed the connection (everything, if it never did).
+ */
+const pumpUntilClosed = (server: TestServer, path: string, bytes: number, declared?: number) =>
+  new Promise<{ status: number; connection: string | undefined; sent: number }>((resolve) => {
+    const url = new URL(server.baseUrl)
+    const socket = connect(Number(url.port), url.hostname)
+    let answer = ""
+    let sent = 0
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      socket.destroy()
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0),
+        connection: /\r\nconnection: ([^\r]*)/i.exec(answer)?.[1]?.toLowerCase(),
+        sent
+      })
+    }
+    socket.on("data", (data: Buffer) => {
+      answer += data.toString("latin1")
+    })
+    socket.on("end", finish)
+    socket.on("close", finish)
+    socket.on("error", finish)
+    const length = declared === undefined ? "transfer-encoding: chunked" : `content-length: ${declared}`
+    socket.write(`POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\n${length}\r\n\r\n`)
+    const chunk = Buffer.alloc(64 * 1024, 97)
+    const framed =
+      declared === undefined
+        ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])
+        : chunk
+    const pump = () => {
+      while (sent < bytes && !socket.destroyed) {
+        sent += chunk.length
+        if (!socket.write(framed)) return socket.once("drain", pump)
+      }
+      if (sent >= bytes) setTimeout(finish, 500)
     }
     pump()
   })
@@ -469,6 +516,32 @@ for (const target of databaseTargets) {
       ])
     })
 
+    it("given a refused or oversized delivery whose body keeps coming, when the receiver has answered, then it reads at most a little more and closes the connection instead of reading the whole body", async () => {
+      const owner = await server.token("user_owner_unread")
+      const { path } = await tenantWithWebhook(owner)
+      const huge = 64 * 1024 * 1024
+      // Chunked, over the limit while streaming: 413, then the connection is closed.
+      const streamed = await pumpUntilClosed(server, path, huge)
+      expect(streamed.status).toBe(413)
+      expect(streamed.sent).toBeLessThan(huge / 2)
+      // Declared far over the limit: 413 at once, saying the connection ends.
+      const declared = await pumpUntilClosed(server, path, huge, 500 * 1024 * 1024)
+      expect(declared).toMatchObject({ status: 413, connection: "close" })
+      expect(declared.sent).toBeLessThan(huge / 2)
+      // Refused from memory before the body (known here once delivered to): the same.
+      expect((await post(server, path, { body: "{}" })).status).toBe(200)
+      const refused = await pumpUntilClosed(server, path.replace(/whsec_.*/, "whsec_wrong"), huge)
+      expect(refused.status).toBe(404)
+      expect(refused.sent).toBeLessThan(huge / 2)
+      // A small body left unread by a refusal is drained: the connection stays usable.
+      const keptAlive = await fetch(`${server.baseUrl}${path.replace(/whsec_.*/, "whsec_wrong")}`, {
+        method: "POST",
+        body: "x".repeat(10_000)
+      })
+      expect(keptAlive.status).toBe(404)
+      expect(keptAlive.headers.get("connection")).not.toBe("close")
+    })
+
     it("given clients that send Expect: 100-continue (as .NET's HttpClient does), when they deliver, then a valid delivery gets the go-ahead and a 200, and a refused one a 404 without its body being asked for", async () => {
       const owner = await server.token("user_owner_expect")
       const { path } = await tenantWithWebhook(owner)
@@ -624,6 +697,35 @@ for (const target of databaseTargets) {
       await server?.close()
     })
 
+    it("given deliveries by a URL form the gate leaves to the router (percent-escapes), when they exceed the limits, then they get 429 with Retry-After too, and only the accepted ones bump", async () => {
+      const owner = await server.token("user_owner_escaped_flood")
+      const slug = `escaped-${Date.now().toString(36)}`
+      expect(
+        (
+          await request(server, "POST", "/api/tenants", {
+            token: owner,
+            body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
+          })
+        ).status
+      ).toBe(201)
+      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+        token: owner,
+        body: { provider: "generic" }
+      })
+      const escaped = new URL(created.body.url).pathname.replace("/whk_", "/%77hk_")
+      const replies = await Promise.all(
+        Array.from({ length: 60 }, () => post(server, escaped, { body: "{}" }))
+      )
+      const limited = replies.filter((reply) => reply.status === 429)
+      expect(limited.length).toBeGreaterThan(0)
+      expect(limited[0]!.body.error).toBe("rate_limited")
+      expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1)
+      const accepted = replies.filter((reply) => reply.status === 200).length
+      expect(accepted + limited.length).toBe(60)
+      const tenant = await request(server, "GET", `/api/tenants/${slug}`, { token: owner })
+      expect(tenant.body.value.apiCacheVersion).toBe(1 + accepted)
+    })
+
     it("given a flood of wrong-secret deliveries, when they arrive, then only 404s and 429s with Retry-After come back, no 5xx, and nothing stored changes", async () => {
       const owner = await server.token("user_owner_flood")
       const slug = `flood-${Date.now().toString(36)}`
@@ -665,7 +767,9 @@ for (const target of databaseTargets) {
       const stored = await server.run(
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
-          return yield* sql<{ n: unknown }>`SELECT count(*) AS n FROM tenant_webhook_events`
+          return yield* sql<{
+            n: unknown
+          }>`SELECT count(*) AS n FROM tenant_webhook_events WHERE webhook_id = ${id}`
         })
       )
       expect(Number(stored[0]!.n)).toBe(0)

@@ -1,5 +1,6 @@
+import type { IncomingMessage } from "node:http"
 import { Effect } from "effect"
-import { HttpServerResponse } from "effect/http"
+import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { ConcurrencyConflict } from "../../../application/handleCommand.ts"
 import type { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
@@ -18,6 +19,8 @@ import { Conflict, Forbidden, NotFound, Unauthorized } from "../api/errors.ts"
 import { CurrentTenant } from "../api/security.ts"
 import { Internal } from "../api/webhooks.ts"
 import { cacheRefreshAnswer, deliveryEventType } from "../cacheRefreshReceiver.ts"
+import { errorBody } from "../envelope.ts"
+import { ReceiverLimits, tooManyDeliveries } from "../rateLimit.ts"
 import { CurrentRequestId } from "../requestId.ts"
 import { userRequestContext } from "./requestContext.ts"
 
@@ -105,44 +108,71 @@ export const WebhooksHandlers = HttpApiBuilder.group(Api, "webhooks", (handlers)
   )
 )
 
+/**
+ * A 429 for a receiver request that reached the application by a URL form the gate left to
+ * the router, once it is over the limits the gate applies (`ReceiverLimits`); none for a
+ * request the gate has charged already.
+ */
+const overLimit = (
+  limits: ReceiverLimits["Service"],
+  request: HttpServerRequest.HttpServerRequest,
+  key: string
+) => {
+  const source = request.source as IncomingMessage
+  const wait = limits.take(source, source.socket?.remoteAddress ?? "unknown", key)
+  return wait === 0
+    ? undefined
+    : HttpServerResponse.jsonUnsafe(errorBody(429, { message: tooManyDeliveries }), {
+        status: 429,
+        headers: { "retry-after": String(wait) }
+      })
+}
+
 export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceivers", (handlers) =>
-  Effect.succeed(
-    handlers
-      .handleRaw("sitePublishWebhook", ({ params, query }) =>
-        Effect.gen(function* () {
-          const requestId = yield* CurrentRequestId
-          const secret = typeof query.secret === "string" ? query.secret : undefined
-          const outcome = yield* receiveSitePublish(params.slug, secret, requestId)
-          switch (outcome._tag) {
-            case "TenantNotFound":
-              return yield* new NotFound({ message: `No tenant "${params.slug}"` })
-            case "NotConfigured":
-              return yield* new Forbidden({ message: "webhook not configured" })
-            case "BadSecret":
-              return yield* new Unauthorized({ message: "The webhook secret is missing or invalid" })
-            case "Failed":
-              return yield* new Internal({ message: "Something went wrong on our side", requestId })
-            case "Refreshed":
-              return { ok: true, htmlCacheVersion: outcome.htmlCacheVersion }
-          }
-        })
-      )
-      // Most deliveries never get here: the receiver gate serves them on node:http
-      // (cacheRefreshReceiver.ts). Both doors answer through `cacheRefreshAnswer`.
-      .handleRaw("cacheRefreshWebhook", ({ params, request }) =>
-        Effect.gen(function* () {
-          const requestId = yield* CurrentRequestId
-          const body = yield* Effect.option(request.arrayBuffer)
-          const outcome = yield* receiveCacheRefresh(params.webhookId, params.secret, {
-            requestId,
-            eventType: deliveryEventType(
-              request.headers,
-              body._tag === "Some" ? new Uint8Array(body.value) : undefined
-            )
+  Effect.gen(function* () {
+    const limits = yield* ReceiverLimits
+    return (
+      handlers
+        .handleRaw("sitePublishWebhook", ({ params, query, request }) =>
+          Effect.gen(function* () {
+            const limited = overLimit(limits, request, `site-publish:${params.slug}`)
+            if (limited !== undefined) return limited
+            const requestId = yield* CurrentRequestId
+            const secret = typeof query.secret === "string" ? query.secret : undefined
+            const outcome = yield* receiveSitePublish(params.slug, secret, requestId)
+            switch (outcome._tag) {
+              case "TenantNotFound":
+                return yield* new NotFound({ message: `No tenant "${params.slug}"` })
+              case "NotConfigured":
+                return yield* new Forbidden({ message: "webhook not configured" })
+              case "BadSecret":
+                return yield* new Unauthorized({ message: "The webhook secret is missing or invalid" })
+              case "Failed":
+                return yield* new Internal({ message: "Something went wrong on our side", requestId })
+              case "Refreshed":
+                return { ok: true, htmlCacheVersion: outcome.htmlCacheVersion }
+            }
           })
-          const answer = cacheRefreshAnswer(outcome, requestId)
-          return HttpServerResponse.jsonUnsafe(answer.body, { status: answer.status })
-        })
-      )
-  )
+        )
+        // Most deliveries never get here: the receiver gate serves them on node:http
+        // (cacheRefreshReceiver.ts). Both doors answer through `cacheRefreshAnswer`.
+        .handleRaw("cacheRefreshWebhook", ({ params, request }) =>
+          Effect.gen(function* () {
+            const limited = overLimit(limits, request, params.webhookId)
+            if (limited !== undefined) return limited
+            const requestId = yield* CurrentRequestId
+            const body = yield* Effect.option(request.arrayBuffer)
+            const outcome = yield* receiveCacheRefresh(params.webhookId, params.secret, {
+              requestId,
+              eventType: deliveryEventType(
+                request.headers,
+                body._tag === "Some" ? new Uint8Array(body.value) : undefined
+              )
+            })
+            const answer = cacheRefreshAnswer(outcome, requestId)
+            return HttpServerResponse.jsonUnsafe(answer.body, { status: answer.status })
+          })
+        )
+    )
+  })
 )
