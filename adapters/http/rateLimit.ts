@@ -76,11 +76,13 @@ export class ReceiverLimits extends Context.Service<
       const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
       const perWebhook = tokenBuckets(limits.perWebhook)
       const perClient = tokenBuckets(limits.perClient)
-      const charged = new WeakSet<object>()
+      // A mark on the request itself: cheaper than a WeakSet entry per request under a flood.
+      const charged = Symbol("tenantry/receiverLimits/charged")
       return ReceiverLimits.of({
         take: (request, client, key) => {
-          if (charged.has(request)) return 0
-          charged.add(request)
+          const marked = request as { [charged]?: true }
+          if (marked[charged] === true) return 0
+          marked[charged] = true
           return Math.max(perClient.take(client), perWebhook.take(key))
         }
       })
