@@ -3,7 +3,7 @@ import { Effect, Exit } from "effect"
 import { type CacheRefreshOutcome, receiveCacheRefresh } from "../../application/webhooks/receiveWebhook.ts"
 import { errorBody } from "./envelope.ts"
 import { replyJson } from "./nodeReply.ts"
-import { requestIdFor } from "./requestId.ts"
+import { nodeRequestId } from "./requestId.ts"
 
 /** The largest body a webhook receiver accepts (413 beyond, never buffered whole). */
 export const webhookMaxBodyBytes = 64 * 1024
@@ -104,8 +104,7 @@ export const makeCacheRefreshDoor = Effect.gen(function* () {
     { webhookId, secret }: { readonly webhookId: string; readonly secret: string },
     expectsContinue: boolean
   ): void => {
-    const incomingId = request.headers["x-request-id"]
-    const requestId = requestIdFor(typeof incomingId === "string" ? incomingId : undefined)
+    const requestId = nodeRequestId(request)
     const chunks: Array<Buffer> = []
     let size = 0
 

@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import { Config } from "../../application/config.ts"
+import { errorBody } from "./envelope.ts"
 
 /** A token bucket's settings: `burst` requests at once, refilled at `perSecond`. */
 export interface RateLimit {
@@ -51,7 +52,11 @@ export const tokenBuckets = (limit: RateLimit, options: { readonly maxKeys?: num
   return { take }
 }
 
-export const tooManyDeliveries = "Too many webhook deliveries; retry later"
+/** The receivers' 429, whichever side of the gate gives it: body and Retry-After. */
+export const tooManyDeliveriesAnswer = (waitSeconds: number) => ({
+  body: errorBody(429, { message: "Too many webhook deliveries; retry later" }),
+  headers: { "retry-after": String(waitSeconds) }
+})
 
 /**
  * The receivers' rate limits, one set per server. The receiver gate charges the requests

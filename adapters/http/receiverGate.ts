@@ -4,8 +4,8 @@ import { cacheRefreshRefusal } from "../../application/webhooks/receiveWebhook.t
 import { makeCacheRefreshDoor, noSuchWebhook, webhookMaxBodyBytes } from "./cacheRefreshReceiver.ts"
 import { errorBody } from "./envelope.ts"
 import { replyJson } from "./nodeReply.ts"
-import { ReceiverLimits, tooManyDeliveries } from "./rateLimit.ts"
-import { requestIdFor } from "./requestId.ts"
+import { ReceiverLimits, tooManyDeliveriesAnswer } from "./rateLimit.ts"
+import { nodeRequestId } from "./requestId.ts"
 
 /**
  * Answers a request itself (true), or leaves it to the application (false).
@@ -20,23 +20,6 @@ export type ReceiverGate = (
 
 const cacheRefreshPrefix = "/api/webhooks/cache-refresh/"
 export const sitePublishPath = /^\/api\/tenants\/([^/]+)\/webhook$/
-
-const reply = (
-  request: IncomingMessage,
-  response: ServerResponse,
-  status: number,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {}
-) => {
-  const incomingId = request.headers["x-request-id"]
-  replyJson(
-    response,
-    requestIdFor(typeof incomingId === "string" ? incomingId : undefined),
-    status,
-    body,
-    headers
-  )
-}
 
 /**
  * The public receivers' front door, in front of the Effect application: they are open to
@@ -77,19 +60,18 @@ export const makeReceiverGate = Effect.gen(function* () {
 
     const wait = limits.take(request, request.socket.remoteAddress ?? "unknown", limitKey)
     if (wait > 0) {
-      reply(request, response, 429, errorBody(429, { message: tooManyDeliveries }), {
-        "retry-after": String(wait)
-      })
+      const limited = tooManyDeliveriesAnswer(wait)
+      replyJson(response, nodeRequestId(request), 429, limited.body, limited.headers)
       return true
     }
     const declared = request.headers["content-length"]
     if (declared !== undefined && Number(declared) > webhookMaxBodyBytes) {
-      reply(request, response, 413, errorBody(413, { maxBytes: webhookMaxBodyBytes }))
+      replyJson(response, nodeRequestId(request), 413, errorBody(413, { maxBytes: webhookMaxBodyBytes }))
       return true
     }
     if (delivery === undefined) return false
     if (refused(delivery.webhookId, delivery.secret)) {
-      reply(request, response, 404, errorBody(404, { message: noSuchWebhook }))
+      replyJson(response, nodeRequestId(request), 404, errorBody(404, { message: noSuchWebhook }))
       return true
     }
     cacheRefresh(request, response, delivery, expectsContinue)

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import type { IncomingMessage } from "node:http"
 import { Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
 
@@ -13,6 +14,12 @@ export const requestIdFor = (incoming: string | undefined): string =>
   incoming !== undefined && sane.test(incoming)
     ? incoming
     : `${prefix}${(counter++).toString(36).padStart(6, "0")}`
+
+/** The id of a request served straight on node:http (before the Effect application). */
+export const nodeRequestId = (request: IncomingMessage): string => {
+  const incoming = request.headers["x-request-id"]
+  return requestIdFor(typeof incoming === "string" ? incoming : undefined)
+}
 
 // The envelope assigns each request its id once; handlers look it up by the request.
 const assigned = new WeakMap<object, string>()

@@ -3,7 +3,7 @@ import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SecretBox } from "../../application/ports/SecretBox.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { request } from "../support/http.ts"
+import { createGenericTenant, request } from "../support/http.ts"
 import { type CapturedMail, startSmtpSink } from "../support/smtpSink.ts"
 import { masterAdminId, startTestServer, type TestServer } from "../support/testServer.ts"
 
@@ -12,9 +12,6 @@ const tokenIn = (mail: CapturedMail): string => {
   if (found === null) throw new Error(`no invite token in the mail:\n${mail.raw}`)
   return found[0]
 }
-
-let counter = 0
-const uniqueSlug = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
 
 for (const target of databaseTargets) {
   describe(`Members over HTTP (${target.name})`, () => {
@@ -31,15 +28,7 @@ for (const target of databaseTargets) {
     })
 
     const as = (userId: string, email?: string) => server.token(userId, email === undefined ? {} : { email })
-    const createTenant = async (ownerToken: string) => {
-      const slug = uniqueSlug("team")
-      const created = await request(server, "POST", "/api/tenants", {
-        token: ownerToken,
-        body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
-      })
-      expect(created.status).toBe(201)
-      return slug
-    }
+    const createTenant = (ownerToken: string) => createGenericTenant(server, ownerToken, "team")
     const mailTo = async (email: string, count: number) => {
       for (let i = 0; i < 50 && smtp.messages.filter((m) => m.to.includes(email)).length < count; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20))

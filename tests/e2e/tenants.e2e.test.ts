@@ -8,11 +8,11 @@ import { makeTenantryClient } from "../../adapters/http/client.ts"
 import { Kv } from "../../application/ports/Kv.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
 import { databaseTargets } from "../support/databases.ts"
+import { uniqueSlug } from "../support/http.ts"
 import { redisUrl } from "../support/services.ts"
 import { masterAdminId, startTestServer, type TestServer } from "../support/testServer.ts"
 
 let counter = 0
-const uniqueSlug = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
 
 interface Reply {
   readonly status: number

@@ -8,11 +8,8 @@ import { Kv } from "../../application/ports/Kv.ts"
 import { WebhookStore } from "../../application/ports/WebhookStore.ts"
 import { receiveCacheRefresh } from "../../application/webhooks/receiveWebhook.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { request } from "../support/http.ts"
+import { createGenericTenant, request } from "../support/http.ts"
 import { startTestServer, type TestServer } from "../support/testServer.ts"
-
-let counter = 0
-const uniqueSlug = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
 
 /** A raw POST: any body, any headers (or none), as a CMS would send it. */
 const post = async (
@@ -105,6 +102,21 @@ const pumpUntilClosed = (server: TestServer, path: string, bytes: number, declar
     pump()
   })
 
+/** A new tenant of `owner` with one cache-refresh webhook: the create answer and its receiver path. */
+const tenantWithWebhookOn = async (
+  server: TestServer,
+  owner: string,
+  body: Record<string, unknown> = { provider: "generic" }
+) => {
+  const slug = await createGenericTenant(server, owner, "hook")
+  const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
+    token: owner,
+    body
+  })
+  expect(created.status).toBe(200)
+  return { slug, created, path: new URL(created.body.url).pathname }
+}
+
 /** Each provider's documented delivery: headers and body as they send it. */
 const deliveries = {
   contentful: {
@@ -163,28 +175,9 @@ for (const target of databaseTargets) {
       await server?.close()
     })
 
-    const createTenant = async (ownerToken: string) => {
-      const slug = uniqueSlug("hook")
-      const created = await request(server, "POST", "/api/tenants", {
-        token: ownerToken,
-        body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
-      })
-      expect(created.status).toBe(201)
-      return slug
-    }
-    /** A new tenant of `owner` with one cache-refresh webhook: the create answer and its receiver path. */
-    const tenantWithWebhook = async (
-      owner: string,
-      body: Record<string, unknown> = { provider: "generic" }
-    ) => {
-      const slug = await createTenant(owner)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body
-      })
-      expect(created.status).toBe(200)
-      return { slug, created, path: receiverPath(created.body.url) }
-    }
+    const createTenant = (owner: string) => createGenericTenant(server, owner, "hook")
+    const tenantWithWebhook = (owner: string, body?: Record<string, unknown>) =>
+      tenantWithWebhookOn(server, owner, body)
     /** Regenerates the webhook's secret: the answer must be 200; its new receiver path. */
     const regenerate = async (owner: string, slug: string, id: string) => {
       const regenerated = await request(
@@ -699,20 +692,8 @@ for (const target of databaseTargets) {
 
     it("given deliveries by a URL form the gate leaves to the router (percent-escapes), when they exceed the limits, then they get 429 with Retry-After too, and only the accepted ones bump", async () => {
       const owner = await server.token("user_owner_escaped_flood")
-      const slug = `escaped-${Date.now().toString(36)}`
-      expect(
-        (
-          await request(server, "POST", "/api/tenants", {
-            token: owner,
-            body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
-          })
-        ).status
-      ).toBe(201)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body: { provider: "generic" }
-      })
-      const escaped = new URL(created.body.url).pathname.replace("/whk_", "/%77hk_")
+      const { slug, path } = await tenantWithWebhookOn(server, owner)
+      const escaped = path.replace("/whk_", "/%77hk_")
       const replies = await Promise.all(
         Array.from({ length: 60 }, () => post(server, escaped, { body: "{}" }))
       )
@@ -728,19 +709,7 @@ for (const target of databaseTargets) {
 
     it("given a flood of wrong-secret deliveries, when they arrive, then only 404s and 429s with Retry-After come back, no 5xx, and nothing stored changes", async () => {
       const owner = await server.token("user_owner_flood")
-      const slug = `flood-${Date.now().toString(36)}`
-      expect(
-        (
-          await request(server, "POST", "/api/tenants", {
-            token: owner,
-            body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
-          })
-        ).status
-      ).toBe(201)
-      const created = await request(server, "POST", `/api/tenants/${slug}/cache-refresh-webhooks`, {
-        token: owner,
-        body: { provider: "generic" }
-      })
+      const { slug, created } = await tenantWithWebhookOn(server, owner)
       const id = created.body.webhook.id
       const wrong = [
         `/api/webhooks/cache-refresh/${id}/whsec_wrong`,

@@ -1,3 +1,4 @@
+import { expect } from "vitest"
 import type { TestServer } from "./testServer.ts"
 
 export interface Reply {
@@ -23,4 +24,20 @@ export const request = async (
   })
   const text = await response.text()
   return { status: response.status, body: text === "" ? undefined : JSON.parse(text) }
+}
+
+let counter = 0
+/** A slug no other test of this process uses. */
+export const uniqueSlug = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`
+
+/** A new generic tenant owned by `owner`'s user (the create must answer 201): its slug. */
+export const createGenericTenant = async (server: TestServer, owner: string, prefix = "tenant") => {
+  const slug = uniqueSlug(prefix)
+  const created = await request(server, "POST", "/api/tenants", {
+    token: owner,
+    body: { slug, cms: "generic", apiOrigin: "https://api.example.com" }
+  })
+  expect(created.status).toBe(201)
+  return slug
 }

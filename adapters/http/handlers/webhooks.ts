@@ -19,8 +19,7 @@ import { Conflict, Forbidden, NotFound, Unauthorized } from "../api/errors.ts"
 import { CurrentTenant } from "../api/security.ts"
 import { Internal } from "../api/webhooks.ts"
 import { cacheRefreshAnswer, deliveryEventType } from "../cacheRefreshReceiver.ts"
-import { errorBody } from "../envelope.ts"
-import { ReceiverLimits, tooManyDeliveries } from "../rateLimit.ts"
+import { ReceiverLimits, tooManyDeliveriesAnswer } from "../rateLimit.ts"
 import { CurrentRequestId } from "../requestId.ts"
 import { userRequestContext } from "./requestContext.ts"
 
@@ -120,12 +119,9 @@ const overLimit = (
 ) => {
   const source = request.source as IncomingMessage
   const wait = limits.take(source, source.socket?.remoteAddress ?? "unknown", key)
-  return wait === 0
-    ? undefined
-    : HttpServerResponse.jsonUnsafe(errorBody(429, { message: tooManyDeliveries }), {
-        status: 429,
-        headers: { "retry-after": String(wait) }
-      })
+  if (wait === 0) return undefined
+  const answer = tooManyDeliveriesAnswer(wait)
+  return HttpServerResponse.jsonUnsafe(answer.body, { status: 429, headers: answer.headers })
 }
 
 export const WebhookReceiversHandlers = HttpApiBuilder.group(Api, "webhookReceivers", (handlers) =>
