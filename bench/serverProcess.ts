@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -73,6 +73,47 @@ export const cpuSecondsOf = (pid: number | undefined) => (): number | undefined 
     return undefined
   }
 }
+/**
+ * user + system CPU seconds of every process on this box whose command is `command` (for
+ * PostgreSQL: the postmaster and its backends); undefined where /proc does not tell. A
+ * database on another machine shows as 0: the column is for a box that runs both.
+ */
+export const cpuSecondsOfCommand = (command: string) => (): number | undefined => {
+  let pids: Array<string>
+  try {
+    pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))
+  } catch {
+    return undefined
+  }
+  let seconds = 0
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== command) continue
+      seconds += cpuSecondsOf(Number(pid))() ?? 0
+    } catch {
+      // It ended between the listing and the read.
+    }
+  }
+  return seconds
+}
+
+/**
+ * CPU seconds the whole box has spent busy (every core: user, nice, system, irq, softirq,
+ * steal; not idle or iowait), from /proc/stat; undefined elsewhere.
+ */
+export const boxBusySeconds = (): number | undefined => {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number)
+    const [user, nice, system, , , irq, softirq, steal] = fields
+    return (
+      ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) /
+      clockTicksPerSecond
+    )
+  } catch {
+    return undefined
+  }
+}
+
 // USER_HZ: 100 on every Linux this runs on.
 const clockTicksPerSecond = 100
 

@@ -15,7 +15,15 @@
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50), BENCH_WEBHOOKS (50),
  * BENCH_REDIS_URL (redis://127.0.0.1:6379, the edge KV of the PostgreSQL run).
  */
-import { loadCells, printTable, startBaseline, startServer } from "./serverProcess.ts"
+import { availableParallelism } from "node:os"
+import {
+  boxBusySeconds,
+  cpuSecondsOfCommand,
+  loadCells,
+  printTable,
+  startBaseline,
+  startServer
+} from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
 import { type LoadRequest, type LoadResult, wrk } from "./wrk.ts"
 
@@ -35,27 +43,54 @@ interface Measured {
   readonly result: LoadResult
   /** The server process's CPU time per request answered in the row (both rows of a concurrent pair share it). */
   readonly cpuMicros: number | undefined
+  /** PostgreSQL's, likewise, when it runs on this box (PGlite runs inside the server). */
+  readonly databaseMicros: number | undefined
+  /** How many cores the whole box kept busy over the row (server, database, load generators, …). */
+  readonly boxCores: number | undefined
   readonly target: string
 }
 
 const run = (base: string, requests: ReadonlyArray<LoadRequest>, duration: number) =>
   wrk(base, requests, { seconds: duration, connections })
 
-/** Runs load while watching the server's CPU: the results and its CPU µs per request answered. */
+type CpuMeter = () => number | undefined
+
+/** CPU µs per request answered over a row, from a meter read before and after it. */
+const perRequest = (
+  before: number | undefined,
+  after: number | undefined,
+  requests: number
+): number | undefined =>
+  before === undefined || after === undefined || requests === 0
+    ? undefined
+    : ((after - before) * 1e6) / requests
+
+/**
+ * Runs load while watching the server's CPU and, when it runs on this box, the
+ * database's: the results and each one's CPU µs per request answered.
+ */
 const withCpu = async <A extends ReadonlyArray<LoadResult>>(
-  cpuSeconds: () => number | undefined,
+  meters: { readonly server: CpuMeter; readonly database: CpuMeter | undefined },
   load: () => Promise<A>
-): Promise<{ readonly results: A; readonly cpuMicros: number | undefined }> => {
-  const before = cpuSeconds()
+): Promise<{
+  readonly results: A
+  readonly cpuMicros: number | undefined
+  readonly databaseMicros: number | undefined
+  readonly boxCores: number | undefined
+}> => {
+  const server = meters.server()
+  const database = meters.database?.()
+  const box = boxBusySeconds()
+  const started = performance.now()
   const results = await load()
-  const after = cpuSeconds()
+  const wallSeconds = (performance.now() - started) / 1000
+  const boxAfter = boxBusySeconds()
   const requests = results.reduce((sum, result) => sum + result.requests, 0)
   return {
     results,
-    cpuMicros:
-      before === undefined || after === undefined || requests === 0
-        ? undefined
-        : ((after - before) * 1e6) / requests
+    cpuMicros: perRequest(server, meters.server(), requests),
+    databaseMicros: perRequest(database, meters.database?.(), requests),
+    boxCores: box === undefined || boxAfter === undefined ? undefined : (boxAfter - box) / wallSeconds
   }
 }
 
@@ -110,11 +145,12 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
     )
 
     await run(base, valid(paths), 2) // warm-up
-    const alone = await withCpu(
-      server.cpuSeconds,
-      async () => [await run(base, valid(paths), seconds)] as const
-    )
-    const pair = await withCpu(server.cpuSeconds, () =>
+    const meters = {
+      server: server.cpuSeconds,
+      database: engine === "postgres" ? cpuSecondsOfCommand("postgres") : undefined
+    }
+    const alone = await withCpu(meters, async () => [await run(base, valid(paths), seconds)] as const)
+    const pair = await withCpu(meters, () =>
       Promise.all([run(base, flood, seconds), run(base, valid(paths.slice(half)), seconds)] as const)
     )
     return [
@@ -122,19 +158,25 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
         row: `${engine}: valid deliveries over ${paths.length} webhooks`,
         target: "≥ 3,000 deliveries/s, p99 ≤ 25 ms",
         result: alone.results[0],
-        cpuMicros: alone.cpuMicros
+        cpuMicros: alone.cpuMicros,
+        databaseMicros: alone.databaseMicros,
+        boxCores: alone.boxCores
       },
       {
         row: `${engine}: invalid flood (wrong secret / unknown id)`,
         target: "≥ 20,000 rejected/s, no 5xx",
         result: pair.results[0],
-        cpuMicros: pair.cpuMicros
+        cpuMicros: pair.cpuMicros,
+        databaseMicros: pair.databaseMicros,
+        boxCores: pair.boxCores
       },
       {
         row: `${engine}: valid deliveries to other tenants during the flood`,
         target: "p99 ≤ 25 ms",
         result: pair.results[1],
-        cpuMicros: pair.cpuMicros
+        cpuMicros: pair.cpuMicros,
+        databaseMicros: pair.databaseMicros,
+        boxCores: pair.boxCores
       }
     ]
   } finally {
@@ -148,14 +190,16 @@ const baseline = async (): Promise<Measured> => {
     const requests: ReadonlyArray<LoadRequest> = [{ method: "POST", path: "/", headers: contentful, body }]
     await run(server.base, requests, 2)
     const measured = await withCpu(
-      server.cpuSeconds,
+      { server: server.cpuSeconds, database: undefined },
       async () => [await run(server.base, requests, seconds)] as const
     )
     return {
       row: "baseline: raw node:http, POST, static JSON",
       target: "(reference)",
       result: measured.results[0],
-      cpuMicros: measured.cpuMicros
+      cpuMicros: measured.cpuMicros,
+      databaseMicros: undefined,
+      boxCores: measured.boxCores
     }
   } finally {
     await server.close()
@@ -169,14 +213,29 @@ const raw = rows[0]!.result.rps
 const cpu = (micros: number | undefined) => (micros === undefined ? "n/a" : `${Math.round(micros)} µs`)
 printTable(
   `Webhook load (wrk): ${connections} connections per load, ${seconds} s per row, load generator on the same box`,
-  ["row", "req/s", "vs raw", "p50", "p99", "2xx", "4xx", "5xx/errors", "server CPU/req", "target"],
-  rows.map(({ row, result, cpuMicros, target }) => [
+  [
+    "row",
+    "req/s",
+    "vs raw",
+    "p50",
+    "p99",
+    "2xx",
+    "4xx",
+    "5xx/errors",
+    "server CPU/req",
+    "PostgreSQL CPU/req",
+    "box busy",
+    "target"
+  ],
+  rows.map(({ row, result, cpuMicros, databaseMicros, boxCores, target }) => [
     row,
     ...loadCells(result, raw),
     result.status2xx,
     result.status4xx,
     result.status5xx + result.errors,
     cpu(cpuMicros),
+    cpu(databaseMicros),
+    boxCores === undefined ? "n/a" : `${boxCores.toFixed(2)} of ${availableParallelism()} cores`,
     target
   ])
 )
