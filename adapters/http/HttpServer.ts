@@ -12,6 +12,7 @@ import { SystemHandlers } from "./handlers/system.ts"
 import { TenantHandlers } from "./handlers/tenant.ts"
 import { TenantsHandlers } from "./handlers/tenants.ts"
 import { WebhookReceiversHandlers, WebhooksHandlers } from "./handlers/webhooks.ts"
+import { answerClientError } from "./nodeReply.ts"
 import { ReceiverLimits } from "./rateLimit.ts"
 import { makeReceiverGate, type ReceiverGate, sitePublishPath } from "./receiverGate.ts"
 
@@ -37,13 +38,15 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }
 
 /**
  * A node:http server whose requests meet the receiver gate before the Effect
- * application's listeners: what the gate answers, they never see.
+ * application's listeners: what the gate answers, they never see. Requests its parser
+ * refuses are answered in the envelope too (`answerClientError`).
  */
 class GatedServer extends Server {
   readonly gate: ReceiverGate
   constructor(gate: ReceiverGate) {
     super()
     this.gate = gate
+    this.on("clientError", answerClientError)
   }
   override emit(event: string | symbol, ...args: Array<unknown>): boolean {
     if (

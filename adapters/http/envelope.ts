@@ -11,9 +11,13 @@ const codes: Record<number, { error: string; message: string }> = {
   404: { error: "not_found", message: "No such resource" },
   405: { error: "method_not_allowed", message: "That method is not allowed here" },
   409: { error: "conflict", message: "Conflicting change" },
+  408: { error: "request_timeout", message: "The request took too long to arrive" },
   413: { error: "payload_too_large", message: "The request body is too large" },
-  429: { error: "rate_limited", message: "Too many requests" }
+  429: { error: "rate_limited", message: "Too many requests" },
+  431: { error: "payload_too_large", message: "The request's headers are too large" }
 }
+
+const notJson = "Send a JSON body with Content-Type: application/json"
 
 /** The error envelope's body for `status`; `extra` adds fields or a more precise message. */
 export const errorBody = (status: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -88,7 +92,7 @@ export const envelope = (options: EnvelopeOptions) => {
     const enveloped =
       response.status === 415
         ? // CONTRACT.md: a body that is not JSON is 400, whatever its content type says.
-          errorResponse(400, { message: "Send a JSON body with Content-Type: application/json" })
+          errorResponse(400, { message: notJson, errors: { body: [notJson] } })
         : response.status >= 400 && !isJson(response)
           ? errorResponse(response.status)
           : response

@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Socket } from "node:net"
+import type { Duplex } from "node:stream"
+import { errorBody } from "./envelope.ts"
+import { requestIdFor } from "./requestId.ts"
 
 /** What is read of a body left unread by an early answer before the connection is closed. */
 const maxDrainBytes = 256 * 1024
@@ -78,4 +81,57 @@ export const replyJson = (
   // Before node:http's own `finish` listener, which would dump the body or close.
   if (early) response.prependListener("finish", () => settleUnreadBody(request, response))
   response.end(json)
+}
+
+/** Node's parser errors by code: the status it answers them with (else 400). */
+const clientErrorStatus: Record<
+  string,
+  { readonly status: number; readonly reason: string; readonly message: string }
+> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: "Request Header Fields Too Large",
+    message: "The request's headers are too large"
+  },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
+    status: 413,
+    reason: "Payload Too Large",
+    message: "The request's chunk extensions are too large"
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: "Request Timeout",
+    message: "The request took too long to arrive"
+  }
+}
+
+/**
+ * node:http's `clientError`: a request its parser refuses (a malformed request line or
+ * header, headers over the size limit, a request that never finished arriving) never
+ * reaches the application, and node:http would answer it with an empty body. It gets the
+ * envelope like every other answer: JSON, `X-Request-ID`, and the connection closed.
+ */
+export const answerClientError = (error: Error & { readonly code?: string }, socket: Duplex): void => {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  // Writing now would corrupt an answer already under way, or the peer is gone.
+  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy()
+    return
+  }
+  const known = error.code === undefined ? undefined : clientErrorStatus[error.code]
+  const status = known?.status ?? 400
+  const json = JSON.stringify(errorBody(status, known === undefined ? {} : { message: known.message }))
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${known?.reason ?? "Bad Request"}`,
+      "content-type: application/json",
+      `content-length: ${Buffer.byteLength(json)}`,
+      `x-request-id: ${requestIdFor(undefined)}`,
+      "x-content-type-options: nosniff",
+      "cache-control: no-store",
+      "connection: close",
+      "",
+      json
+    ].join("\r\n")
+  )
 }

@@ -8,7 +8,7 @@ import { makeTenantryClient } from "../../adapters/http/client.ts"
 import { Kv } from "../../application/ports/Kv.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { uniqueSlug } from "../support/http.ts"
+import { rawExchange, uniqueSlug } from "../support/http.ts"
 import { redisUrl } from "../support/services.ts"
 import { masterAdminId, startTestServer, type TestServer } from "../support/testServer.ts"
 
@@ -1131,6 +1131,43 @@ for (const target of databaseTargets) {
       expect(created.headers.get("x-request-id")).toBe("trace-create-1")
     })
 
+    it("the envelope for requests node:http's parser refuses: a malformed request line, headers over the size limit, a bad Content-Length answer JSON with an X-Request-ID, and the connection closes", async () => {
+      const host = new URL(server.baseUrl).host
+      const cases: Array<[string, string, number, string]> = [
+        ["malformed request line", "NOT A REQUEST\r\n\r\n", 400, "validation_failed"],
+        [
+          "headers over the limit",
+          `GET /api/tenants HTTP/1.1\r\nhost: ${host}\r\nx-padding: ${"a".repeat(20_000)}\r\n\r\n`,
+          431,
+          "payload_too_large"
+        ],
+        [
+          "a URL over the limit",
+          `GET /api/tenants/${"a".repeat(20_000)} HTTP/1.1\r\nhost: ${host}\r\n\r\n`,
+          431,
+          "payload_too_large"
+        ],
+        [
+          "a Content-Length that is not a number",
+          `POST /api/tenants HTTP/1.1\r\nhost: ${host}\r\ncontent-length: abc\r\n\r\n`,
+          400,
+          "validation_failed"
+        ]
+      ]
+      for (const [label, bytes, status, error] of cases) {
+        const answer = await rawExchange(server, bytes)
+        expect(answer.status, label).toBe(status)
+        expect(answer.headers["content-type"], label).toBe("application/json")
+        expect(answer.headers["x-request-id"], label).toMatch(/^req_/)
+        expect(answer.headers.connection, label).toBe("close")
+        const body = JSON.parse(answer.body)
+        expect(body.error, label).toBe(error)
+        expect(typeof body.message, label).toBe("string")
+      }
+      // The server still serves afterwards.
+      expect((await raw(server, "/healthz", {})).status).toBe(200)
+    })
+
     it("the envelope on every JSON route: malformed JSON, an empty body, text/plain, a form and no content type are 4xx JSON envelopes and change nothing", async () => {
       const slug = await create()
       const routes: ReadonlyArray<[string, string]> = [
@@ -1165,9 +1202,12 @@ for (const target of databaseTargets) {
             reply.status
           )
           expect(reply.body, `${method} ${path} with ${name}`).toMatchObject({
-            error: expect.any(String),
-            message: expect.any(String)
+            error: "validation_failed",
+            message: expect.any(String),
+            // CONTRACT.md: validation failures say what is wrong, field by field.
+            errors: expect.any(Object)
           })
+          expect(Object.keys(reply.body.errors).length, `${method} ${path} with ${name}`).toBeGreaterThan(0)
         }
       }
       const noType = await raw(server, `/api/tenants/${slug}/refresh-cache`, {

@@ -1,3 +1,4 @@
+import { connect } from "node:net"
 import { expect } from "vitest"
 import type { TestServer } from "./testServer.ts"
 
@@ -41,3 +42,33 @@ export const createGenericTenant = async (server: TestServer, owner: string, pre
   expect(created.status).toBe(201)
   return slug
 }
+
+/**
+ * Sends `bytes` as they are over a raw socket, for requests no HTTP client would send,
+ * and reads the answer until the server closes the connection: its status, headers
+ * (lower-cased names) and body text.
+ */
+export const rawExchange = (server: TestServer, bytes: string) =>
+  new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
+    const url = new URL(server.baseUrl)
+    const socket = connect(Number(url.port), url.hostname)
+    const chunks: Array<Buffer> = []
+    socket.on("data", (data: Buffer) => chunks.push(data))
+    socket.on("error", reject)
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString("utf8")
+      const split = text.indexOf("\r\n\r\n")
+      const [statusLine = "", ...lines] = text.slice(0, split === -1 ? text.length : split).split("\r\n")
+      const headers: Record<string, string> = {}
+      for (const line of lines) {
+        const colon = line.indexOf(":")
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0),
+        headers,
+        body: split === -1 ? "" : text.slice(split + 4)
+      })
+    })
+    socket.write(bytes)
+  })
