@@ -1,16 +1,162 @@
-import { type Schema, SchemaIssue } from "effect"
+import { Schema, SchemaAST, SchemaIssue } from "effect"
 
 const standard = SchemaIssue.makeFormatterStandardSchemaV1()
 
-/** A schema failure as field → messages, the `errors` of a 400 answer. Root issues go under `body`. */
-export const formatIssues = (error: Schema.SchemaError): Record<string, Array<string>> => {
+/** A value outside a fixed set: a `Schema.Literals` field, or the key a union of structs is told apart by. */
+const oneOf = (values: ReadonlyArray<SchemaAST.LiteralValue>) =>
+  `must be one of ${values.map(String).join(", ")}`
+
+/**
+ * What a union that matched no member stands for: a set of literals, or structs told apart
+ * by one key (a create body by `cms`), with the values that key may take and the fields every
+ * member declares alike (same name, same schema), which can be checked on their own.
+ */
+type Unmatched =
+  | { readonly _tag: "Literals"; readonly values: ReadonlyArray<SchemaAST.LiteralValue> }
+  | {
+      readonly _tag: "Discriminated"
+      readonly key: PropertyKey
+      readonly values: ReadonlyArray<SchemaAST.LiteralValue>
+      readonly shared: Schema.Codec<unknown>
+    }
+
+/**
+ * A union's members, with those of unions inside it (http-api wraps each payload schema in a
+ * union of its own); undefined when one of them states its own message or expectation, which
+ * the standard formatter then gives.
+ */
+const membersOf = (union: SchemaAST.Union): ReadonlyArray<SchemaAST.AST> | undefined => {
+  if (union.annotations?.message !== undefined || union.annotations?.expected !== undefined) return undefined
+  const members: Array<SchemaAST.AST> = []
+  for (const type of union.types) {
+    const inner = SchemaAST.isUnion(type) ? membersOf(type) : [type]
+    if (inner === undefined) return undefined
+    members.push(...inner)
+  }
+  return members
+}
+
+const requiredLiteral = (member: SchemaAST.Objects, key: PropertyKey) => {
+  const type = member.propertySignatures.find((field) => field.name === key)?.type
+  return type !== undefined && SchemaAST.isLiteral(type) && !SchemaAST.isOptional(type) ? type : undefined
+}
+
+const classify = (union: SchemaAST.Union): Unmatched | undefined => {
+  const members = membersOf(union)
+  if (members === undefined || members.length === 0) return undefined
+  if (members.every(SchemaAST.isLiteral))
+    return { _tag: "Literals", values: [...new Set(members.map((member) => member.literal))] }
+  if (!members.every(SchemaAST.isObjects)) return undefined
+  const [first, ...rest] = members
+  const keys = first!.propertySignatures
+    .map((field) => field.name)
+    .filter((name) => members.every((member) => requiredLiteral(member, name) !== undefined))
+  // With two such keys, which one is at fault depends on the combination: left to the union's own message.
+  if (keys.length !== 1) return undefined
+  const key = keys[0]!
+  const shared = first!.propertySignatures.filter(
+    (field) =>
+      field.name !== key &&
+      rest.every((member) =>
+        member.propertySignatures.some((other) => other.name === field.name && other.type === field.type)
+      )
+  )
+  return {
+    _tag: "Discriminated",
+    key,
+    values: [...new Set(members.map((member) => requiredLiteral(member, key)!.literal))],
+    shared: Schema.make(new SchemaAST.Objects(shared, []))
+  }
+}
+
+const classified = new WeakMap<SchemaAST.Union, Unmatched | null>()
+
+const classifyOnce = (union: SchemaAST.Union): Unmatched | undefined => {
+  let found = classified.get(union)
+  if (found === undefined) {
+    found = classify(union) ?? null
+    classified.set(union, found)
+  }
+  return found ?? undefined
+}
+
+interface FieldIssue {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly message: string
+}
+
+const valueAt = (value: unknown, path: ReadonlyArray<PropertyKey>): unknown =>
+  path.reduce<unknown>(
+    (current, key) =>
+      typeof current === "object" && current !== null
+        ? (current as Record<PropertyKey, unknown>)[key]
+        : undefined,
+    value
+  )
+
+const isRecord = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * A union that matched no member, said field by field: literals as the values allowed; structs
+ * told apart by a key as that key's allowed values (when the input is an object at all) beside
+ * the problems of the fields every member shares, as a struct would report them ("Expected
+ * object" for anything else). Undefined for other unions.
+ */
+const unmatchedUnion = (
+  union: SchemaAST.Union,
+  input: unknown,
+  path: ReadonlyArray<PropertyKey>
+): Array<FieldIssue> | undefined => {
+  const unmatched = classifyOnce(union)
+  if (unmatched === undefined) return undefined
+  if (unmatched._tag === "Literals") return [{ path, message: oneOf(unmatched.values) }]
+  const issues: Array<FieldIssue> = isRecord(input)
+    ? [{ path: [...path, unmatched.key], message: oneOf(unmatched.values) }]
+    : []
+  const shared = Schema.decodeUnknownResult(unmatched.shared)(input, { errors: "all" })
+  if (shared._tag === "Failure") issues.push(...fieldIssues(shared.failure.issue, input, path))
+  return issues
+}
+
+/** The standard formatter's issues, with unions that matched no member explained by `unmatchedUnion`. */
+const fieldIssues = (
+  issue: SchemaIssue.Issue,
+  input: unknown,
+  path: ReadonlyArray<PropertyKey>
+): Array<FieldIssue> => {
+  switch (issue._tag) {
+    case "Pointer":
+      return fieldIssues(issue.issue, valueAt(input, issue.path), [...path, ...issue.path])
+    case "Composite":
+      return issue.issues.flatMap((inner) => fieldIssues(inner, input, path))
+    case "AnyOf": {
+      const explained =
+        issue.issues.length > 0
+          ? issue.issues.flatMap((inner) => fieldIssues(inner, input, path))
+          : unmatchedUnion(issue.ast, input, path)
+      if (explained !== undefined) return explained
+      break
+    }
+  }
+  return standard(issue).issues.map((formatted) => ({
+    path: [
+      ...path,
+      ...(formatted.path ?? []).map((segment) => (typeof segment === "object" ? segment.key : segment))
+    ],
+    message: formatted.message
+  }))
+}
+
+/**
+ * A schema failure as field → messages, the `errors` of a 400 answer. Root issues go under
+ * `body`. `input` is the value that failed to decode: with it, a body whose discriminator
+ * (`cms`) names no member is reported under that field, beside its other fields' problems.
+ */
+export const formatIssues = (error: Schema.SchemaError, input: unknown): Record<string, Array<string>> => {
   // No prototype: a field named like an Object method ("valueOf", "__proto__") is just a field.
   const errors: Record<string, Array<string>> = Object.create(null)
-  for (const issue of standard(error.issue).issues) {
-    const path = (issue.path ?? []).map((segment) =>
-      String(typeof segment === "object" ? segment.key : segment)
-    )
-    const field = path.length === 0 ? "body" : path.join(".")
+  for (const issue of fieldIssues(error.issue, input, [])) {
+    const field = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
     const messages = errors[field] ?? []
     messages.push(issue.message)
     errors[field] = messages

@@ -39,7 +39,7 @@ const mergeCms = (current: CmsConfig, patch: TenantPatch) => {
     : Effect.fail(
         new InvalidInput({
           message: `The ${String(merged.cms)} configuration is incomplete or invalid`,
-          errors: formatIssues(result.failure)
+          errors: formatIssues(result.failure, merged)
         })
       )
 }

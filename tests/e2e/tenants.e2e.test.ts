@@ -627,6 +627,47 @@ for (const target of databaseTargets) {
       })
     })
 
+    it("given a create body whose cms is missing or unknown, then 400 naming cms with the allowed values, beside the body's other invalid fields, and no tenant", async () => {
+      const cmsMessage = "must be one of contentful, prismic, storyblok, webflow, sanity, generic"
+      const slugMessage =
+        "must be 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit"
+      for (const [body, errors] of [
+        [
+          { slug: "ab", cms: "nope" },
+          { cms: [cmsMessage], slug: [slugMessage] }
+        ],
+        [{ slug: "xyz-1" }, { cms: [cmsMessage] }],
+        [{ slug: "ok-slug", cms: 5 }, { cms: [cmsMessage] }],
+        [
+          { slug: "www", cms: "nope", cacheTTL: "300", websiteDomain: "https://www.acme.com" },
+          {
+            cms: [cmsMessage],
+            slug: ["is reserved"],
+            cacheTTL: ["Expected number"],
+            websiteDomain: ["must be a hostname such as www.example.com"]
+          }
+        ],
+        ["not an object", { body: ["Expected object"] }]
+      ] as const) {
+        const reply = await request(server, "POST", "/api/tenants", { token: owner, body })
+        expect(reply.status, JSON.stringify(body)).toBe(400)
+        expect(reply.body, JSON.stringify(body)).toEqual({
+          error: "validation_failed",
+          message: "The request body is invalid",
+          errors
+        })
+      }
+      // The same sentence as an update naming an unknown cms.
+      const slug = await create()
+      const update = await request(server, "PUT", `/api/tenants/${slug}`, {
+        token: owner,
+        body: { cms: "nope" }
+      })
+      expect(update.status).toBe(400)
+      expect(update.body.errors).toEqual({ cms: [cmsMessage] })
+      expect((await request(server, "GET", "/api/tenants", { token: owner })).body.total).toBe(1)
+    })
+
     it("slug availability: missing slug query → 400, every malformed shape → 400, a freed slug is available again", async () => {
       const missing = await request(server, "GET", "/api/tenants/slug-availability", { token: owner })
       expect(missing.status).toBe(400)

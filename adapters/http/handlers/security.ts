@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Redacted } from "effect"
-import { HttpRouter } from "effect/http"
+import { HttpRouter, HttpServerRequest } from "effect/http"
 import { HttpApiMiddleware } from "effect/http-api"
 import { authorizeTenant } from "../../../application/access/tenantAccess.ts"
 import type { Config } from "../../../application/config.ts"
@@ -73,20 +73,46 @@ export const TenantAccessLive = Layer.effect(
   })
 )
 
+/** What the failing part of the request was decoded from, as http-api handed it to the schema. */
+const decodedInput = (kind: "Params" | "Headers" | "Query" | "Payload") =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    switch (kind) {
+      case "Params":
+        return (yield* HttpRouter.RouteContext).params
+      case "Headers":
+        return request.headers
+      case "Query":
+        return yield* HttpServerRequest.ParsedSearchParams
+      case "Payload": {
+        // JSON is the only payload this API declares; the envelope has read and cached the body.
+        const text = yield* Effect.orDie(request.text)
+        if (text === "") return undefined
+        try {
+          return JSON.parse(text) as unknown
+        } catch {
+          return text
+        }
+      }
+    }
+  })
+
 export const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform(
   RequestValidation,
   (error) =>
     error.kind === "Body" || error.kind === "ResponseHeaders"
       ? Effect.die(error)
-      : Effect.fail(
-          new ValidationFailed({
-            message:
-              error.kind === "Payload"
-                ? "The request body is invalid"
-                : error.kind === "Query"
-                  ? "The query string is invalid"
-                  : "The request is invalid",
-            errors: formatIssues(error.cause)
-          })
+      : Effect.flatMap(decodedInput(error.kind), (input) =>
+          Effect.fail(
+            new ValidationFailed({
+              message:
+                error.kind === "Payload"
+                  ? "The request body is invalid"
+                  : error.kind === "Query"
+                    ? "The query string is invalid"
+                    : "The request is invalid",
+              errors: formatIssues(error.cause, input)
+            })
+          )
         )
 )

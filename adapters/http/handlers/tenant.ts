@@ -112,14 +112,12 @@ export const TenantHandlers = HttpApiBuilder.group(Api, "tenant", (handlers) =>
       .handle("saveApiConfig", ({ payload }) =>
         Effect.gen(function* () {
           const { tenant } = yield* CurrentTenant
-          const decoded = decodeApiConfig(
-            { apiCacheTTL: 60, cacheEnabled: true, previewEnabled: false, ...payload },
-            { errors: "all", onExcessProperty: "error" }
-          )
+          const withDefaults = { apiCacheTTL: 60, cacheEnabled: true, previewEnabled: false, ...payload }
+          const decoded = decodeApiConfig(withDefaults, { errors: "all", onExcessProperty: "error" })
           if (decoded._tag === "Failure") {
             return yield* new ValidationFailed({
               message: "The API configuration is invalid",
-              errors: formatIssues(decoded.failure)
+              errors: formatIssues(decoded.failure, withDefaults)
             })
           }
           return yield* saveApiConfig(yield* userRequestContext, tenant.tenantId, decoded.success).pipe(
