@@ -698,6 +698,22 @@ for (const target of databaseTargets) {
       expect(freed.body).toEqual({ slug, available: true })
     })
 
+    it("websiteDomain in any letter case is kept lower case, on create and on update", async () => {
+      const slug = await create(owner, { websiteDomain: "WWW.Acme.COM" })
+      const path = `/api/tenants/${slug}`
+      expect((await request(server, "GET", path, { token: owner })).body.value.websiteDomain).toBe(
+        "www.acme.com"
+      )
+      const updated = await request(server, "PUT", path, {
+        token: owner,
+        body: { websiteDomain: "Shop.ACME.com" }
+      })
+      expect(updated.status).toBe(200)
+      expect((await request(server, "GET", path, { token: owner })).body.value.websiteDomain).toBe(
+        "shop.acme.com"
+      )
+    })
+
     it("update: websiteDomain as a URL → 400, null clears it, cms fields merge, and a rejected PUT appends no audit event", async () => {
       const slug = await create(owner, { websiteDomain: "www.acme.com" })
       const audit = async () =>

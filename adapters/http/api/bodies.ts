@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 import { Hostname } from "../../../domain/shared/hostname.ts"
 import {
   ApiAuthMode,
@@ -17,10 +17,13 @@ import {
 
 /** Request and response bodies, as clients see them. */
 
+/** A hostname as people type it: DNS names ignore letter case, so `WWW.Acme.com` is kept as `www.acme.com`. */
+const HostnameInput = Schema.String.pipe(Schema.decodeTo(Hostname, SchemaTransformation.toLowerCase()))
+
 const commonCreateFields = {
   slug: Slug,
   cacheTTL: Schema.optionalKey(CacheTTL),
-  websiteDomain: Schema.optionalKey(Schema.NullOr(Hostname)),
+  websiteDomain: Schema.optionalKey(Schema.NullOr(HostnameInput)),
   siteProxy: Schema.optionalKey(Schema.Boolean)
 }
 
@@ -49,7 +52,7 @@ export const UpdateTenantBody = Schema.Struct({
   cms: Schema.optionalKey(Schema.Literals(cmsProviders)),
   ...providerFields,
   cacheTTL: Schema.optionalKey(CacheTTL),
-  websiteDomain: Schema.optionalKey(Schema.NullOr(Hostname)),
+  websiteDomain: Schema.optionalKey(Schema.NullOr(HostnameInput)),
   siteProxy: Schema.optionalKey(Schema.Boolean)
 })
 
