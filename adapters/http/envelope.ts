@@ -3,21 +3,30 @@ import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse 
 import type { unhandled } from "effect/Types"
 import { assignRequestId } from "./requestId.ts"
 
+export const malformedRequest = "The request is malformed"
+
 /** Error codes for statuses that can arise outside any endpoint's own error schema. */
 const codes: Record<number, { error: string; message: string }> = {
-  400: { error: "validation_failed", message: "The request is malformed" },
+  400: { error: "validation_failed", message: malformedRequest },
   401: { error: "unauthorized", message: "Sign in first" },
   403: { error: "forbidden", message: "Not allowed" },
   404: { error: "not_found", message: "No such resource" },
   405: { error: "method_not_allowed", message: "That method is not allowed here" },
-  409: { error: "conflict", message: "Conflicting change" },
   408: { error: "request_timeout", message: "The request took too long to arrive" },
+  409: { error: "conflict", message: "Conflicting change" },
   413: { error: "payload_too_large", message: "The request body is too large" },
   429: { error: "rate_limited", message: "Too many requests" },
   431: { error: "payload_too_large", message: "The request's headers are too large" }
 }
 
 const notJson = "Send a JSON body with Content-Type: application/json"
+
+/** The headers every answer carries besides its own, whichever layer writes it. */
+export const envelopeHeaders = (requestId: string) => ({
+  "x-request-id": requestId,
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store"
+})
 
 /** The error envelope's body for `status`; `extra` adds fields or a more precise message. */
 export const errorBody = (status: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -80,7 +89,7 @@ export const envelope = (options: EnvelopeOptions) => {
           )
         }
         if (error._tag === "HttpServerError" && error.reason?._tag === "RequestParseError") {
-          return Effect.succeed(errorResponse(400))
+          return Effect.succeed(errorResponse(400, { errors: { request: [malformedRequest] } }))
         }
       }
       return Effect.logError("request failed", { requestId, method: request.method }, cause).pipe(
@@ -96,10 +105,10 @@ export const envelope = (options: EnvelopeOptions) => {
         : response.status >= 400 && !isJson(response)
           ? errorResponse(response.status)
           : response
+    const headers = envelopeHeaders(requestId)
     return HttpServerResponse.setHeaders(enveloped, {
-      "x-request-id": requestId,
-      "x-content-type-options": "nosniff",
-      "cache-control": enveloped.headers["cache-control"] ?? "no-store"
+      ...headers,
+      "cache-control": enveloped.headers["cache-control"] ?? headers["cache-control"]
     })
   }
 

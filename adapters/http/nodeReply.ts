@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Socket } from "node:net"
-import type { Duplex } from "node:stream"
-import { errorBody } from "./envelope.ts"
+import { envelopeHeaders, errorBody, malformedRequest } from "./envelope.ts"
 import { requestIdFor } from "./requestId.ts"
 
 /** What is read of a body left unread by an early answer before the connection is closed. */
@@ -72,9 +71,7 @@ export const replyJson = (
   response.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(json),
-    "x-request-id": requestId,
-    "x-content-type-options": "nosniff",
-    "cache-control": "no-store",
+    ...envelopeHeaders(requestId),
     ...(closing ? { connection: "close" } : {}),
     ...headers
   })
@@ -83,55 +80,51 @@ export const replyJson = (
   response.end(json)
 }
 
-/** Node's parser errors by code: the status it answers them with (else 400). */
-const clientErrorStatus: Record<
-  string,
-  { readonly status: number; readonly reason: string; readonly message: string }
-> = {
-  HPE_HEADER_OVERFLOW: {
-    status: 431,
-    reason: "Request Header Fields Too Large",
-    message: "The request's headers are too large"
-  },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: {
-    status: 413,
-    reason: "Payload Too Large",
-    message: "The request's chunk extensions are too large"
-  },
-  ERR_HTTP_REQUEST_TIMEOUT: {
-    status: 408,
-    reason: "Request Timeout",
-    message: "The request took too long to arrive"
-  }
+/** Node's parser errors by code: the status it answers them with (else 400 Bad Request). */
+const clientErrorStatus: Record<string, { readonly status: number; readonly reason: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, reason: "Request Header Fields Too Large" },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, reason: "Payload Too Large" },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: "Request Timeout" }
 }
 
 /**
  * node:http's `clientError`: a request its parser refuses (a malformed request line or
  * header, headers over the size limit, a request that never finished arriving) never
  * reaches the application, and node:http would answer it with an empty body. It gets the
- * envelope like every other answer: JSON, `X-Request-ID`, and the connection closed.
+ * envelope like every other answer (JSON, `X-Request-ID`), and the connection is done
+ * with: nothing more is read from it (a request cut short by a 408 must not go on), and it
+ * is closed both ways once the answer is out.
  */
-export const answerClientError = (error: Error & { readonly code?: string }, socket: Duplex): void => {
-  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
-  // Writing now would corrupt an answer already under way, or the peer is gone.
-  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent === true) {
+export const answerClientError = (error: Error & { readonly code?: string }, socket: Socket): void => {
+  if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy()
+    return
+  }
+  socket.pause()
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (inFlight != null && (inFlight.headersSent || inFlight.req.complete)) {
+    // An answer is under way, or the error is a pipelined later request's while the one
+    // before it is still being served: ours would pass for that answer. It goes out, then
+    // the connection closes.
+    if (inFlight.writableFinished) socket.destroy()
+    else inFlight.once("close", () => socket.destroy())
     return
   }
   const known = error.code === undefined ? undefined : clientErrorStatus[error.code]
   const status = known?.status ?? 400
-  const json = JSON.stringify(errorBody(status, known === undefined ? {} : { message: known.message }))
-  socket.end(
+  const json = JSON.stringify(
+    errorBody(status, status === 400 ? { errors: { request: [malformedRequest] } } : {})
+  )
+  const headers = { ...envelopeHeaders(requestIdFor(undefined)), connection: "close" }
+  socket.write(
     [
       `HTTP/1.1 ${status} ${known?.reason ?? "Bad Request"}`,
       "content-type: application/json",
       `content-length: ${Buffer.byteLength(json)}`,
-      `x-request-id: ${requestIdFor(undefined)}`,
-      "x-content-type-options: nosniff",
-      "cache-control: no-store",
-      "connection: close",
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       "",
       json
     ].join("\r\n")
   )
+  closeSocket(socket)
 }

@@ -6,6 +6,14 @@ const hostnamePattern = new RegExp(`^(?=.{4,253}$)(?:${label}\\.)+[a-z][a-z0-9-]
 /** True for a public DNS hostname such as `www.example.com`: no scheme, port, path or IP literal. */
 export const isHostname = (value: string): boolean => hostnamePattern.test(value)
 
+/**
+ * A hostname as people type it, lower-cased the way DNS compares names: only A–Z change.
+ * (A Unicode case mapping could turn a non-ASCII letter into an ASCII one: the Kelvin
+ * sign "K" becomes "k", and `www.Kcme.com` would pass as `www.kcme.com`.)
+ */
+export const normalizeHostname = (value: string): string =>
+  value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
+
 /** A lower-case public hostname (`cdn.acme.com`), never a URL. */
 export const Hostname = Schema.String.pipe(
   Schema.check(

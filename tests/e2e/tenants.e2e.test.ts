@@ -1,4 +1,5 @@
 import { readdir, readFile } from "node:fs/promises"
+import { connect } from "node:net"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { generateKeyPair, SignJWT } from "jose"
@@ -712,6 +713,13 @@ for (const target of databaseTargets) {
       expect((await request(server, "GET", path, { token: owner })).body.value.websiteDomain).toBe(
         "shop.acme.com"
       )
+      // Only A–Z are lowered: a Unicode mapping would turn the Kelvin sign into a "k".
+      const kelvin = await request(server, "PUT", path, {
+        token: owner,
+        body: { websiteDomain: "www.\u212Acme.com" }
+      })
+      expect(kelvin.status).toBe(400)
+      expect(kelvin.body.errors.websiteDomain).toBeDefined()
     })
 
     it("update: websiteDomain as a URL → 400, null clears it, cms fields merge, and a rejected PUT appends no audit event", async () => {
@@ -1220,9 +1228,58 @@ for (const target of databaseTargets) {
         const body = JSON.parse(answer.body)
         expect(body.error, label).toBe(error)
         expect(typeof body.message, label).toBe("string")
+        if (status === 400) expect(body.errors, label).toEqual({ request: ["The request is malformed"] })
       }
       // The server still serves afterwards.
       expect((await raw(server, "/healthz", {})).status).toBe(200)
+    })
+
+    it("after a request the parser refuses, the connection is closed both ways: a client that keeps its side open and sends a valid request later gets no answer, the connection ends, and nothing is created", async () => {
+      const url = new URL(server.baseUrl)
+      const slug = uniqueSlug("late")
+      const late = JSON.stringify({ slug, cms: "generic", apiOrigin: "https://api.example.com" })
+      const outcome = await new Promise<{ answers: number; closed: boolean }>((resolve) => {
+        const socket = connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true })
+        let text = ""
+        socket.on("data", (data: Buffer) => {
+          text += data.toString("latin1")
+        })
+        socket.on("error", () => {})
+        const answers = () => text.split("HTTP/1.1 ").length - 1
+        const timer = setTimeout(() => {
+          socket.destroy()
+          resolve({ answers: answers(), closed: false })
+        }, 3000)
+        socket.on("close", () => {
+          clearTimeout(timer)
+          resolve({ answers: answers(), closed: true })
+        })
+        socket.write("NOT A REQUEST\r\n\r\n")
+        // Past the server's grace for flushing its answer: a half-closed socket would still read
+        // this. A closed one answers it with a reset, which the next write reports.
+        const lateRequest =
+          `POST /api/tenants HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${owner}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(late)}\r\n\r\n${late}`
+        setTimeout(() => socket.write(lateRequest), 800)
+        setTimeout(() => socket.write(lateRequest), 1100)
+      })
+      expect(outcome).toEqual({ answers: 1, closed: true })
+      expect((await request(server, "GET", `/api/tenants/${slug}`, { token: owner })).status).toBe(404)
+    })
+
+    it("a malformed request pipelined behind a valid one does not answer in its place: the valid one's own answer comes back, then the connection closes", async () => {
+      const slug = uniqueSlug("piped")
+      const body = JSON.stringify({ slug, cms: "generic", apiOrigin: "https://api.example.com" })
+      const host = new URL(server.baseUrl).host
+      const answer = await rawExchange(
+        server,
+        `POST /api/tenants HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${owner}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+          "BROKEN LINE\r\n\r\n"
+      )
+      expect(answer.status).toBe(201)
+      expect(answer.body.split("HTTP/1.1 ").length - 1).toBe(0)
+      expect((await request(server, "GET", `/api/tenants/${slug}`, { token: owner })).status).toBe(200)
     })
 
     it("the envelope on every JSON route: malformed JSON, an empty body, text/plain, a form and no content type are 4xx JSON envelopes and change nothing", async () => {

@@ -1,5 +1,5 @@
 import { Schema, SchemaTransformation } from "effect"
-import { Hostname } from "../../../domain/shared/hostname.ts"
+import { Hostname, normalizeHostname } from "../../../domain/shared/hostname.ts"
 import {
   ApiAuthMode,
   CacheTarget,
@@ -18,7 +18,12 @@ import {
 /** Request and response bodies, as clients see them. */
 
 /** A hostname as people type it: DNS names ignore letter case, so `WWW.Acme.com` is kept as `www.acme.com`. */
-const HostnameInput = Schema.String.pipe(Schema.decodeTo(Hostname, SchemaTransformation.toLowerCase()))
+const HostnameInput = Schema.String.pipe(
+  Schema.decodeTo(
+    Hostname,
+    SchemaTransformation.transform({ decode: normalizeHostname, encode: (host) => host })
+  )
+)
 
 const commonCreateFields = {
   slug: Slug,
