@@ -7,9 +7,10 @@ const oneOf = (values: ReadonlyArray<SchemaAST.LiteralValue>) =>
   `must be one of ${values.map(String).join(", ")}`
 
 /**
- * What a union that matched no member stands for: a set of literals, or structs told apart
- * by one key (a create body by `cms`), with the values that key may take and the fields every
- * member declares alike (same name, same schema), which can be checked on their own.
+ * What a union that matched no member stands for: a set of literals; structs told apart by one
+ * key (a create body by `cms`), with the values that key may take and the fields every member
+ * declares alike (same name, same schema), which can be checked on their own; or members that
+ * each read as a phrase (`Schema.NullOr(X)`: X's phrase, or null), said as one sentence.
  */
 type Unmatched =
   | { readonly _tag: "Literals"; readonly values: ReadonlyArray<SchemaAST.LiteralValue> }
@@ -19,6 +20,7 @@ type Unmatched =
       readonly values: ReadonlyArray<SchemaAST.LiteralValue>
       readonly shared: Schema.Codec<unknown>
     }
+  | { readonly _tag: "Described"; readonly message: string }
 
 /**
  * A union's members, with those of unions inside it (http-api wraps each payload schema in a
@@ -41,12 +43,96 @@ const requiredLiteral = (member: SchemaAST.Objects, key: PropertyKey) => {
   return type !== undefined && SchemaAST.isLiteral(type) && !SchemaAST.isOptional(type) ? type : undefined
 }
 
+/** What a value of each kind is called, as JSON brings it. */
+const kinds: Partial<Record<SchemaAST.AST["_tag"], string>> = {
+  String: "a string",
+  Number: "a number",
+  Boolean: "a boolean",
+  Objects: "an object",
+  Arrays: "an array"
+}
+
+/** A schema and the schemas it is decoded from, the one the input must match last. */
+const encodingChain = (ast: SchemaAST.AST): ReadonlyArray<SchemaAST.AST> => {
+  const chain = [ast]
+  let current = ast
+  while (current.encoding !== undefined) {
+    chain.push(...current.encoding.map((link) => link.to))
+    current = current.encoding[current.encoding.length - 1]!.to
+  }
+  return chain
+}
+
+const checkExpectations = (check: SchemaAST.Check<unknown>): ReadonlyArray<string> => {
+  const expected = check.annotations?.expected
+  if (typeof expected === "string") return [expected]
+  return check._tag === "FilterGroup" ? check.checks.flatMap(checkExpectations) : []
+}
+
+/** A required literal field or element: the union picks its candidates by it, whatever the input's kind. */
+const hasSentinel = (ast: SchemaAST.AST) =>
+  SchemaAST.isObjects(ast)
+    ? ast.propertySignatures.some(
+        (field) => SchemaAST.isLiteral(field.type) && !SchemaAST.isOptional(field.type)
+      )
+    : SchemaAST.isArrays(ast) && ast.elements.some((element) => SchemaAST.isLiteral(element))
+
+/**
+ * What a union member accepts, as a noun phrase: its `expected` annotation, else what its
+ * checks expect ("an integer", "a hostname such as www.example.com"), else the kind of JSON
+ * value it is decoded from ("a string"). Only the schemas of that same kind count (a number
+ * decoded from a string is "a string"). Undefined when it has no such phrase.
+ */
+const describeMember = (member: SchemaAST.AST): string | undefined => {
+  if (SchemaAST.isNull(member)) return "null"
+  const chain = encodingChain(member)
+  const wire = chain[chain.length - 1]!
+  const kind = kinds[wire._tag]
+  if (kind === undefined || hasSentinel(wire)) return undefined
+  let start = chain.length - 1
+  while (start > 0 && chain[start - 1]!._tag === wire._tag) start--
+  const sameKind = chain.slice(start)
+  const annotated = sameKind
+    .map((ast) => ast.annotations?.expected)
+    .find((expected) => typeof expected === "string")
+  if (annotated !== undefined) return annotated
+  const expectations = sameKind.toReversed().flatMap((ast) => (ast.checks ?? []).flatMap(checkExpectations))
+  return expectations.length > 0 ? expectations.join(" and ") : kind
+}
+
+/** "a or b", "a, b or c"; with a comma before "or" when a phrase is more than a word or two ("…, or null"). */
+const alternatives = (phrases: ReadonlyArray<string>) => {
+  const last = phrases[phrases.length - 1]!
+  if (phrases.length === 1) return last
+  const plain = phrases.every((phrase) => /^(?:an? )?\w+$/.test(phrase))
+  return `${phrases.slice(0, -1).join(", ")}${plain ? " or " : ", or "}${last}`
+}
+
+/** "must be …" from each member's phrase (literals together as "one of …"); undefined if one has none. */
+const mustBe = (members: ReadonlyArray<SchemaAST.AST>): string | undefined => {
+  const literals = members.filter(SchemaAST.isLiteral).map((member) => member.literal)
+  const phrases: Array<string> = []
+  for (const member of members) {
+    const phrase = SchemaAST.isLiteral(member)
+      ? literals.length === 1
+        ? String(literals[0])
+        : `one of ${[...new Set(literals)].map(String).join(", ")}`
+      : describeMember(member)
+    if (phrase === undefined) return undefined
+    if (!phrases.includes(phrase)) phrases.push(phrase)
+  }
+  return `must be ${alternatives(phrases)}`
+}
+
 const classify = (union: SchemaAST.Union): Unmatched | undefined => {
   const members = membersOf(union)
   if (members === undefined || members.length === 0) return undefined
   if (members.every(SchemaAST.isLiteral))
     return { _tag: "Literals", values: [...new Set(members.map((member) => member.literal))] }
-  if (!members.every(SchemaAST.isObjects)) return undefined
+  if (!members.every(SchemaAST.isObjects)) {
+    const message = mustBe(members)
+    return message === undefined ? undefined : { _tag: "Described", message }
+  }
   const [first, ...rest] = members
   const keys = first!.propertySignatures
     .map((field) => field.name)
@@ -110,12 +196,25 @@ const unmatchedUnion = (
   const unmatched = classifyOnce(union)
   if (unmatched === undefined) return undefined
   if (unmatched._tag === "Literals") return [{ path, message: oneOf(unmatched.values) }]
+  if (unmatched._tag === "Described") return [{ path, message: unmatched.message }]
   const issues: Array<FieldIssue> = isRecord(input)
     ? [{ path: [...path, unmatched.key], message: oneOf(unmatched.values) }]
     : []
   const shared = Schema.decodeUnknownResult(unmatched.shared)(input, { errors: "all" })
   if (shared._tag === "Failure") issues.push(...fieldIssues(shared.failure.issue, input, path))
   return issues
+}
+
+/** The union inside unions of one member and nothing else (http-api wraps each payload schema so). */
+const soleUnion = (union: SchemaAST.Union): SchemaAST.Union => {
+  const [only, ...others] = union.types
+  return others.length === 0 &&
+    only !== undefined &&
+    SchemaAST.isUnion(only) &&
+    union.annotations?.message === undefined &&
+    union.annotations?.expected === undefined
+    ? soleUnion(only)
+    : union
 }
 
 /** The standard formatter's issues, with unions that matched no member explained by `unmatchedUnion`. */
@@ -130,10 +229,11 @@ const fieldIssues = (
     case "Composite":
       return issue.issues.flatMap((inner) => fieldIssues(inner, input, path))
     case "AnyOf": {
-      const explained =
-        issue.issues.length > 0
-          ? issue.issues.flatMap((inner) => fieldIssues(inner, input, path))
-          : unmatchedUnion(issue.ast, input, path)
+      if (issue.issues.length > 0) return issue.issues.flatMap((inner) => fieldIssues(inner, input, path))
+      const union = soleUnion(issue.ast)
+      // The union a wrapper stands for fails in its stead, with its own message if it has one.
+      if (union !== issue.ast) return fieldIssues(new SchemaIssue.AnyOf(union, []), input, path)
+      const explained = unmatchedUnion(issue.ast, input, path)
       if (explained !== undefined) return explained
       break
     }

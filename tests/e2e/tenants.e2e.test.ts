@@ -648,6 +648,14 @@ for (const target of databaseTargets) {
             websiteDomain: ["must be a hostname such as www.example.com"]
           }
         ],
+        [
+          { slug: "xyz-2", cms: "nope", websiteDomain: 5 },
+          { cms: [cmsMessage], websiteDomain: ["must be a hostname such as www.example.com, or null"] }
+        ],
+        [
+          { slug: "xyz-3", cms: "sanity", projectId: "p1", websiteDomain: false },
+          { websiteDomain: ["must be a hostname such as www.example.com, or null"] }
+        ],
         ["not an object", { body: ["Expected object"] }]
       ] as const) {
         const reply = await request(server, "POST", "/api/tenants", { token: owner, body })
@@ -739,7 +747,21 @@ for (const target of databaseTargets) {
           body: { websiteDomain }
         })
         expect(reply.status, websiteDomain).toBe(400)
-        expect(reply.body.errors.websiteDomain, websiteDomain).toBeDefined()
+        expect(reply.body.errors.websiteDomain, websiteDomain).toEqual([
+          "must be a hostname such as www.example.com"
+        ])
+      }
+      // Neither a string nor null: the sentence names both, not the schema ("Expected string | null").
+      for (const websiteDomain of [5, true, {}, ["www.acme.com"]]) {
+        const reply = await request(server, "PUT", `/api/tenants/${slug}`, {
+          token: owner,
+          body: { websiteDomain }
+        })
+        expect(reply.body, JSON.stringify(websiteDomain)).toEqual({
+          error: "validation_failed",
+          message: "The request body is invalid",
+          errors: { websiteDomain: ["must be a hostname such as www.example.com, or null"] }
+        })
       }
       for (const body of [
         { slug: "other-slug", cacheTTL: 60 },
