@@ -9,7 +9,7 @@ export const isHostname = (value: string): boolean => hostnamePattern.test(value
 /**
  * A hostname as people type it, lower-cased the way DNS compares names: only A–Z change.
  * (A Unicode case mapping could turn a non-ASCII letter into an ASCII one: the Kelvin
- * sign "K" becomes "k", and `www.Kcme.com` would pass as `www.kcme.com`.)
+ * sign, U+212A, lower-cases to "k", so `www.\u212Acme.com` would pass as `www.kcme.com`.)
  */
 export const normalizeHostname = (value: string): string =>
   value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
