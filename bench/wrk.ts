@@ -46,7 +46,7 @@ const lua = (text: string) =>
     )
     .join("")}"`
 
-const script = (requests: ReadonlyArray<LoadRequest>) => `
+const script = (requests: ReadonlyArray<LoadRequest>, thinkMillis: number | undefined) => `
 -- Built in init, once the thread knows its host: wrk.format adds the Host header.
 local requests = {}
 local function build()
@@ -71,7 +71,7 @@ end
 function request()
   turn = turn % #requests + 1
   return requests[turn]
-end
+end${thinkMillis === undefined ? "" : `\nfunction delay() return ${thinkMillis} end`}
 function response(status, headers, body)
   if status >= 500 then server = server + 1 elseif status >= 400 then client = client + 1 else ok = ok + 1 end
 end
@@ -91,12 +91,21 @@ end
 export const wrk = async (
   base: string,
   requests: ReadonlyArray<LoadRequest>,
-  options: { readonly seconds: number; readonly connections: number }
+  options: {
+    readonly seconds: number
+    readonly connections: number
+    /**
+     * A pause after each answer before the connection's next request: a paced load of about
+     * connections × 1000 / (latency + thinkMillis) requests/s instead of as many as the
+     * server takes. Latency that grows slows the pace (wrk cannot send on a schedule).
+     */
+    readonly thinkMillis?: number
+  }
 ): Promise<LoadResult> => {
   const dir = await mkdtemp(join(tmpdir(), "tenantry-wrk-"))
   try {
     const file = join(dir, "load.lua")
-    await writeFile(file, script(requests))
+    await writeFile(file, script(requests, options.thinkMillis))
     const output = await new Promise<string>((resolve, reject) =>
       execFile(
         "wrk",
