@@ -1,4 +1,4 @@
-import { Context, Deferred, Effect, Layer } from "effect"
+import { Context, Deferred, Effect, Layer, Option } from "effect"
 
 /**
  * Wakes readers of the log when something was appended: by this process directly, by
@@ -19,7 +19,8 @@ export class AppendSignal extends Context.Service<
      * `types`, or every generation when the types are unknown.
      */
     readonly signal: (types: ReadonlyArray<string> | undefined) => Effect.Effect<void>
-    readonly wait: (timeoutMillis: number) => Effect.Effect<void>
+    /** True once something is appended (here or, through NOTIFY, elsewhere); false after `timeoutMillis`. */
+    readonly wait: (timeoutMillis: number) => Effect.Effect<boolean>
     /** The types appended here since the last call, if any: what to tell other nodes. */
     readonly takePendingBroadcast: Effect.Effect<ReadonlySet<string> | undefined>
     /** Counts the appends this node has heard of; read-model caches compare it to know they are fresh. */
@@ -64,7 +65,10 @@ export class AppendSignal extends Context.Service<
         return taken
       })
       const wait = (timeoutMillis: number) =>
-        Effect.suspend(() => Deferred.await(next)).pipe(Effect.timeoutOption(timeoutMillis), Effect.asVoid)
+        Effect.suspend(() => Deferred.await(next)).pipe(
+          Effect.timeoutOption(timeoutMillis),
+          Effect.map(Option.isSome)
+        )
       const watch = (types: ReadonlySet<string>) => {
         const watcher = { types, generation: 0 }
         watchers.push(watcher)

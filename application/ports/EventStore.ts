@@ -137,8 +137,11 @@ export class EventStore extends Context.Service<
     ) => Effect.Effect<TenantLogPage>
     /** The highest position written so far (0 for an empty log): how far readers have to go. */
     readonly headPosition: Effect.Effect<number>
-    /** Resolves after a new append is known of, or after `timeoutMillis` at the latest. */
-    readonly awaitAppend: (timeoutMillis: number) => Effect.Effect<void>
+    /**
+     * Resolves after a new append is known of (true), or after `timeoutMillis` at the
+     * latest (false).
+     */
+    readonly awaitAppend: (timeoutMillis: number) => Effect.Effect<boolean>
     readonly loadSnapshot: (streamId: string) => Effect.Effect<Snapshot | undefined>
     readonly saveSnapshot: (snapshot: Snapshot) => Effect.Effect<void>
   }

@@ -50,9 +50,12 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
           yield* save
           // An empty read right after news is often a commit still hidden behind another
           // transaction (readAll stops below the oldest one running), and the commit that
-          // frees it may append nothing to wake us: look again soon, then less often.
-          yield* store.awaitAppend(idleMillis)
-          idleMillis = Math.min(idleMillis * 2, pollMillis)
+          // frees it may append nothing to wake us: look again soon, then less often. Every
+          // piece of news starts that over: under steady load most reads are empty for this
+          // reason, and a wait grown to a second would hold every delivery waiting on this
+          // projector for a second, once the appends stop because they all wait.
+          const news = yield* store.awaitAppend(idleMillis)
+          idleMillis = news ? 1 : Math.min(idleMillis * 2, pollMillis)
           continue
         }
         idleMillis = 1

@@ -622,7 +622,7 @@ export const eventStoreContract = <E>(
       })
     )
 
-    it.effect("awaitAppend returns once something is appended, and by its timeout otherwise", () =>
+    it.effect("awaitAppend returns true once something is appended, and false by its timeout otherwise", () =>
       Effect.gen(function* () {
         const store = yield* EventStore
         const waiting = yield* Effect.forkChild(store.awaitAppend(30_000))
@@ -634,8 +634,8 @@ export const eventStoreContract = <E>(
           events: [event(1)],
           metadata
         })
-        yield* Fiber.join(waiting)
-        yield* store.awaitAppend(10)
+        assert.isTrue(yield* Fiber.join(waiting))
+        assert.isFalse(yield* store.awaitAppend(10))
         const head = yield* store.headPosition
         assert.isTrue(head > 0)
       })

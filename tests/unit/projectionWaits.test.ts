@@ -9,7 +9,7 @@ import { ProjectionWaits } from "../../application/projections/projectionWaits.t
 const silentStorage = (stored: Checkpoint) =>
   Layer.mergeAll(
     Layer.succeed(EventStore, {
-      awaitAppend: (millis: number) => Effect.sleep(millis)
+      awaitAppend: (millis: number) => Effect.as(Effect.sleep(millis), false)
     } as unknown as EventStore["Service"]),
     Layer.succeed(ProjectionCheckpoints, {
       load: () => Effect.succeed(stored)
