@@ -17,6 +17,24 @@ import { asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent }
 /** Streams whose projection rows one store remembers, per projection (the oldest go first). */
 const rememberedStreams = 10_000
 
+/**
+ * How far `readAll` may read: below the oldest transaction still running that could yet
+ * commit events, so that nothing can appear behind a checkpoint later. That is the
+ * snapshot's xmin, except that transactions of other databases on the same server are
+ * passed over: they cannot write this database's events, and a `DROP DATABASE` or a long
+ * write over there would otherwise hold every projection here. A running transaction is
+ * passed over only when the server shows it, by its xid, in another database; one it
+ * cannot place (no permission to see it, or ended between the snapshot and the look)
+ * still holds the horizon, as before.
+ */
+const readHorizon = `coalesce(
+  (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+    WHERE NOT EXISTS (
+      SELECT 1 FROM pg_stat_get_activity(NULL) AS backend
+      WHERE backend.backend_xid = running::xid
+        AND backend.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+  pg_snapshot_xmax(pg_current_snapshot()))`
+
 /** One remembering projection's rows for an append statement (see `RememberedRows.write`). */
 interface Plan {
   readonly projection: InlineProjection
@@ -379,7 +397,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
     const readAll = (after: Checkpoint, limit: number) =>
       sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
         WHERE (transaction_id, position) > (${String(after.transactionId)}::xid8, ${after.position})
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND transaction_id < ${sql.literal(readHorizon)}
         -- Qualified: a bare transaction_id here would be the text alias of the select list.
         ORDER BY events.transaction_id, events.position
         LIMIT ${limit}`.pipe(

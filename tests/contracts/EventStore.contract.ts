@@ -1,5 +1,6 @@
+import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
-import { Effect, Exit, Fiber, type Layer, Result } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Redacted, Result } from "effect"
 import { SqlClient } from "effect/sql"
 import { encodeTenantEvent } from "../../application/events/tenantCodec.ts"
 import {
@@ -12,6 +13,7 @@ import {
 } from "../../application/ports/EventStore.ts"
 import type { TenantId, UserId } from "../../domain/shared/ids.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
+import { postgresUrl } from "../support/services.ts"
 
 const metadata: EventMetadata = { actor: { type: "system", id: "contract" }, requestId: "req_1" }
 const event = (n: number, type = "Noted"): NewEvent => ({
@@ -44,8 +46,8 @@ const appended = (outcome: AppendOutcome | undefined) => {
 /**
  * When a reader that started during the writes may stop: it has seen all `expected` events
  * of `prefix`, or has waited long enough for them. The readAll bound (the oldest running
- * transaction) is cluster-wide, so other suites' open transactions can hold it back a while
- * after the writers are done.
+ * transaction of this database that the server can place) can be held back a while after
+ * the writers are done.
  */
 let writersDoneAt = Number.POSITIVE_INFINITY
 const settled = (seen: ReadonlyArray<RecordedEvent>, prefix: string, expected: number) =>
@@ -621,6 +623,71 @@ export const eventStoreContract = <E>(
         })
       })
     )
+
+    if (name === "postgres" && postgresUrl !== undefined) {
+      const otherDatabase = postgresUrl
+      it.effect(
+        "given a transaction holding an xid in another database of the server, then readAll reads past it; one in this database still holds it back",
+        () =>
+          Effect.gen(function* () {
+            const store = yield* EventStore
+            const sql = yield* SqlClient.SqlClient
+            const before = yield* store
+              .readAll(startOfLog, 1_000_000)
+              .pipe(Effect.map((batch) => batch.checkpoint))
+            const seen = (stream: string) =>
+              Effect.map(store.readAll(before, 1_000_000), (batch) =>
+                batch.events.some((recorded) => recorded.streamId === stream)
+              )
+            const append = (stream: string) =>
+              store.append({
+                streamId: stream,
+                tenantId: "t1",
+                expectedVersion: 0,
+                events: [event(1)],
+                metadata
+              })
+            /** Opens a transaction on `client` that takes an xid and stays open until `release`. */
+            const holdXid = (client: SqlClient.SqlClient) =>
+              Effect.gen(function* () {
+                const holding = yield* Deferred.make<void>()
+                const release = yield* Deferred.make<void>()
+                const fiber = yield* Effect.forkChild(
+                  client.withTransaction(
+                    Effect.gen(function* () {
+                      // As text: a bare xid8 column was never answered by the driver (the test hung).
+                      yield* client`SELECT pg_current_xact_id()::text AS xid`
+                      yield* Deferred.succeed(holding, undefined)
+                      yield* Deferred.await(release)
+                    })
+                  )
+                )
+                yield* Deferred.await(holding)
+                return Effect.andThen(Deferred.succeed(release, undefined), Fiber.join(fiber))
+              })
+
+            const otherServices = yield* Layer.build(
+              PgClient.layer({ url: Redacted.make(otherDatabase), maxConnections: 1 })
+            )
+            const elsewhere = yield* holdXid(Context.get(otherServices, SqlClient.SqlClient))
+            const past = uniqueStream("past-other-db")
+            yield* append(past)
+            const seenPastOther = yield* seen(past)
+            yield* elsewhere
+
+            const here = yield* holdXid(sql)
+            const held = uniqueStream("held-here")
+            yield* append(held)
+            const seenPastOwn = yield* seen(held)
+            yield* here
+            const seenAfterOwnEnds = yield* seen(held)
+
+            assert.isTrue(seenPastOther, "a transaction of another database held readAll back")
+            assert.isFalse(seenPastOwn, "readAll read past a running transaction of its own database")
+            assert.isTrue(seenAfterOwnEnds)
+          }).pipe(Effect.scoped)
+      )
+    }
 
     it.effect("awaitAppend returns true once something is appended, and false by its timeout otherwise", () =>
       Effect.gen(function* () {
