@@ -24,16 +24,22 @@ const rememberedStreams = 10_000
  * passed over: they cannot write this database's events, and a `DROP DATABASE` or a long
  * write over there would otherwise hold every projection here. A running transaction is
  * passed over only when the server shows it, by its xid, in another database; one it
- * cannot place (no permission to see it, or ended between the snapshot and the look)
- * still holds the horizon, as before.
+ * cannot place (it ended between the snapshot and the look, or has no backend, as a
+ * prepared transaction) still holds the horizon. Never past the reader's own transaction,
+ * if it has an xid (a snapshot leaves its own out of the running list), and plain xmin on
+ * a standby, whose snapshots list no running transactions at all. The backend statuses are
+ * read once per transaction, so `readAll` runs as a statement of its own.
  */
-const readHorizon = `coalesce(
-  (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
-    WHERE NOT EXISTS (
-      SELECT 1 FROM pg_stat_get_activity(NULL) AS backend
-      WHERE backend.backend_xid = running::xid
-        AND backend.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
-  pg_snapshot_xmax(pg_current_snapshot()))`
+const readHorizon = `CASE WHEN pg_is_in_recovery() THEN pg_snapshot_xmin(pg_current_snapshot()) ELSE least(
+  coalesce(
+    (SELECT running FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_get_activity(NULL) AS backend
+        WHERE backend.backend_xid = running::xid
+          AND backend.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))
+      ORDER BY running LIMIT 1),
+    pg_snapshot_xmax(pg_current_snapshot())),
+  coalesce(pg_current_xact_id_if_assigned(), pg_snapshot_xmax(pg_current_snapshot()))) END`
 
 /** One remembering projection's rows for an append statement (see `RememberedRows.write`). */
 interface Plan {

@@ -627,6 +627,35 @@ export const eventStoreContract = <E>(
     if (name === "postgres" && postgresUrl !== undefined) {
       const otherDatabase = postgresUrl
       it.effect(
+        "readAll inside a transaction that has written events does not read past them (they may yet roll back), even once later transactions have taken xids",
+        () =>
+          Effect.gen(function* () {
+            const store = yield* EventStore
+            const sql = yield* SqlClient.SqlClient
+            const before = yield* Effect.map(
+              store.readAll(startOfLog, 1_000_000),
+              (batch) => batch.checkpoint
+            )
+            const elsewhere = Context.get(
+              yield* Layer.build(PgClient.layer({ url: Redacted.make(otherDatabase), maxConnections: 1 })),
+              SqlClient.SqlClient
+            )
+            const stream = uniqueStream("own-uncommitted")
+            const seenInside = yield* sql.withTransaction(
+              Effect.gen(function* () {
+                yield* sql`INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata)
+                VALUES (${stream}, 1, 't1', 'Noted', 1, '{}'::jsonb, '{}'::jsonb)`
+                // A later xid, committed: the snapshot's xmax moves past this transaction's own.
+                yield* elsewhere`SELECT pg_current_xact_id()::text AS xid`
+                const batch = yield* store.readAll(before, 1_000_000)
+                return batch.events.some((recorded) => recorded.streamId === stream)
+              })
+            )
+            assert.isFalse(seenInside, "readAll returned its own transaction's uncommitted event")
+          }).pipe(Effect.scoped)
+      )
+
+      it.effect(
         "given a transaction holding an xid in another database of the server, then readAll reads past it; one in this database still holds it back",
         () =>
           Effect.gen(function* () {
