@@ -168,11 +168,7 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
     const row = (
       name: string,
       target: string,
-      measured: {
-        readonly cpuMicros: number | undefined
-        readonly databaseMicros: number | undefined
-        readonly boxCores: number | undefined
-      },
+      measured: Pick<Measured, "cpuMicros" | "databaseMicros" | "boxCores">,
       result: LoadResult
     ): Measured => ({ row: `${engine}: ${name}`, target, result, ...measured })
     const pacedName = `valid deliveries paced (${pacedConnections} connections, ${pacedThinkMillis} ms apart)`

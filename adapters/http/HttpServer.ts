@@ -69,5 +69,7 @@ export const serve = (options: { readonly port: number; readonly host: string })
         )
       )
     )
+  ).pipe(
     // One set of limits for the gate and the receivers' handlers.
-  ).pipe(Layer.provide(ReceiverLimits.layer))
+    Layer.provide(ReceiverLimits.layer)
+  )

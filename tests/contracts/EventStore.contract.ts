@@ -626,20 +626,22 @@ export const eventStoreContract = <E>(
 
     if (name === "postgres" && postgresUrl !== undefined) {
       const otherDatabase = postgresUrl
+      /** A client on another database of the same server, for the scope. */
+      const otherDatabaseClient = Effect.map(
+        Layer.build(PgClient.layer({ url: Redacted.make(otherDatabase), maxConnections: 1 })),
+        (services) => Context.get(services, SqlClient.SqlClient)
+      )
+      /** Where the log ends now, as a checkpoint. */
+      const head = (store: EventStore["Service"]) =>
+        Effect.map(store.readAll(startOfLog, 1_000_000), (batch) => batch.checkpoint)
       it.effect(
         "readAll inside a transaction that has written events does not read past them (they may yet roll back), even once later transactions have taken xids",
         () =>
           Effect.gen(function* () {
             const store = yield* EventStore
             const sql = yield* SqlClient.SqlClient
-            const before = yield* Effect.map(
-              store.readAll(startOfLog, 1_000_000),
-              (batch) => batch.checkpoint
-            )
-            const elsewhere = Context.get(
-              yield* Layer.build(PgClient.layer({ url: Redacted.make(otherDatabase), maxConnections: 1 })),
-              SqlClient.SqlClient
-            )
+            const before = yield* head(store)
+            const elsewhere = yield* otherDatabaseClient
             const stream = uniqueStream("own-uncommitted")
             const seenInside = yield* sql.withTransaction(
               Effect.gen(function* () {
@@ -661,9 +663,7 @@ export const eventStoreContract = <E>(
           Effect.gen(function* () {
             const store = yield* EventStore
             const sql = yield* SqlClient.SqlClient
-            const before = yield* store
-              .readAll(startOfLog, 1_000_000)
-              .pipe(Effect.map((batch) => batch.checkpoint))
+            const before = yield* head(store)
             const seen = (stream: string) =>
               Effect.map(store.readAll(before, 1_000_000), (batch) =>
                 batch.events.some((recorded) => recorded.streamId === stream)
@@ -695,10 +695,7 @@ export const eventStoreContract = <E>(
                 return Effect.andThen(Deferred.succeed(release, undefined), Fiber.join(fiber))
               })
 
-            const otherServices = yield* Layer.build(
-              PgClient.layer({ url: Redacted.make(otherDatabase), maxConnections: 1 })
-            )
-            const elsewhere = yield* holdXid(Context.get(otherServices, SqlClient.SqlClient))
+            const elsewhere = yield* holdXid(yield* otherDatabaseClient)
             const past = uniqueStream("past-other-db")
             yield* append(past)
             const seenPastOther = yield* seen(past)
