@@ -29,4 +29,4 @@ export class Config extends Context.Service<Config, TenantryConfig>()("tenantry/
 export const proxyBase = (config: Pick<TenantryConfig, "proxyBaseDomain">, slug: string): string =>
   `https://${slug}.${config.proxyBaseDomain}`
 
-export const edgeKey = (slug: string): string => `proxy:${slug}`
+export { snapshotKey as edgeKey } from "../domain/edge/snapshot.ts"

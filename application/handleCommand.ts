@@ -1,5 +1,6 @@
 import { type Cause, Context, Deferred, Effect, Exit, Layer, Predicate, Result, Schema } from "effect"
 import { type Decider, fold } from "../domain/shared/decider.ts"
+import type { EventCodec } from "./events/codec.ts"
 import { microBatch } from "./microBatch.ts"
 import {
   type AppendRequest,
@@ -8,25 +9,54 @@ import {
   EventStore,
   type NewEvent,
   type RecordedEvent,
+  type StreamGuard,
   type UniqueKeyTaken,
   type VersionConflict
 } from "./ports/EventStore.ts"
 
-/** An aggregate as the command handler needs it: its decider, codec and snapshot policy. */
-export interface Aggregate<C, E, S, F> {
+/** An aggregate as the command handler needs it: its decider, codec, loading and snapshot policy. */
+export interface Aggregate<C, E extends { readonly _tag: string }, S, F> {
+  /** For logs and errors: `tenant`, `membership`, … */
+  readonly name: string
   readonly decider: Decider<C, E, S, F>
-  readonly encode: (event: E) => NewEvent
-  readonly decode: (stored: RecordedEvent) => E
+  readonly codec: EventCodec<E>
+  /**
+   * `fold`: the newest usable snapshot, then every event after it. `lastEvent`: the last
+   * event alone, for streams whose events carry the whole state (cache versions).
+   */
+  readonly load: "fold" | "lastEvent"
   /** Snapshots taken under another version are ignored. */
   readonly stateVersion: number
-  /** Take a snapshot once this many events have followed the last one. */
+  /** Take a snapshot once this many events have followed the last one (Infinity: never). */
   readonly snapshotEvery: number
+  /** The state to and from JSON for snapshots (identity when it is plain JSON already). */
+  readonly snapshot?: {
+    readonly encode: (state: S) => unknown
+    readonly decode: (json: unknown) => S
+  }
+}
+
+// Any aggregate, with its types erased (queues and caches hold several kinds).
+type AnyAggregate = Aggregate<unknown, { readonly _tag: string }, unknown, unknown>
+
+/**
+ * What a command may consult besides its own stream's state: another aggregate's state,
+ * read through the handler's cache. Every stream read this way guards the append: it
+ * goes through only if that stream has not moved since (see `StreamGuard`).
+ */
+export interface CommandContext {
+  readonly read: <C2, E2 extends { readonly _tag: string }, S2, F2>(
+    aggregate: Aggregate<C2, E2, S2, F2>,
+    streamId: string
+  ) => Effect.Effect<S2>
 }
 
 /** Retries ran out: the stream kept changing under us. */
 export class ConcurrencyConflict extends Schema.TaggedError<ConcurrencyConflict>()("ConcurrencyConflict", {
   streamId: Schema.String
-}) {}
+}) {
+  readonly code = "concurrency_conflict"
+}
 
 export interface Loaded<S> {
   readonly state: S
@@ -54,28 +84,42 @@ const maxFlushesInFlight = 2
 /** The most streams one cross-stream transaction takes. */
 const maxStreamsPerFlush = 256
 
-/** Rebuilds an aggregate: the newest usable snapshot, then the events after it. */
-export const loadAggregate = Effect.fnUntraced(function* <C, E, S, F>(
+/** Rebuilds an aggregate: its last event alone, or the newest usable snapshot and the events after it. */
+export const loadAggregate = Effect.fnUntraced(function* <C, E extends { readonly _tag: string }, S, F>(
   aggregate: Aggregate<C, E, S, F>,
   streamId: string
 ) {
   const store = yield* EventStore
+  if (aggregate.load === "lastEvent") {
+    const last = yield* store.readLastEvent(streamId)
+    const state =
+      last === undefined
+        ? aggregate.decider.initialState
+        : aggregate.decider.evolve(aggregate.decider.initialState, aggregate.codec.decode(last))
+    const version = last?.streamVersion ?? 0
+    return { state, version, snapshotVersion: version } satisfies Loaded<S>
+  }
   const snapshot = yield* store.loadSnapshot(streamId)
   const usable =
     snapshot !== undefined && snapshot.stateVersion === aggregate.stateVersion ? snapshot : undefined
-  const from = usable === undefined ? aggregate.decider.initialState : (usable.state as S)
+  const from =
+    usable === undefined
+      ? aggregate.decider.initialState
+      : aggregate.snapshot === undefined
+        ? (usable.state as S)
+        : aggregate.snapshot.decode(usable.state)
   const fromVersion = usable?.streamVersion ?? 0
   const tail = yield* store.readStream(streamId, fromVersion + 1)
-  const state = fold(aggregate.decider, tail.map(aggregate.decode), from)
+  const state = fold(aggregate.decider, tail.map(aggregate.codec.decode), from)
   return { state, version: fromVersion + tail.length, snapshotVersion: fromVersion } satisfies Loaded<S>
 })
 
 // One waiting command; its types are erased inside a stream's queue, where every
 // request shares the stream's aggregate.
 interface Pending {
-  readonly aggregate: Aggregate<unknown, unknown, unknown, unknown>
+  readonly aggregate: AnyAggregate
   readonly target: Target
-  readonly toCommand: (state: unknown) => Effect.Effect<unknown, unknown>
+  readonly toCommand: (state: unknown, context: CommandContext) => Effect.Effect<unknown, unknown>
   readonly done: Deferred.Deferred<Handled<unknown, unknown>, unknown>
 }
 
@@ -118,11 +162,16 @@ interface Decided {
 export class CommandHandler extends Context.Service<
   CommandHandler,
   {
-    readonly handle: <C, E, S, F, F2 = never>(
+    readonly handle: <C, E extends { readonly _tag: string }, S, F, F2 = never>(
       aggregate: Aggregate<C, E, S, F>,
       target: Target,
-      toCommand: (state: S) => Effect.Effect<C, F2>
+      toCommand: (state: S, context: CommandContext) => Effect.Effect<C, F2>
     ) => Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken>
+    /** An aggregate's current state as this node knows it (cached after its own appends). */
+    readonly load: <C, E extends { readonly _tag: string }, S, F>(
+      aggregate: Aggregate<C, E, S, F>,
+      streamId: string
+    ) => Effect.Effect<Loaded<S>>
   }
 >()("tenantry/application/CommandHandler") {
   static readonly layer = Layer.effect(
@@ -167,22 +216,36 @@ export class CommandHandler extends Context.Service<
         if (cache.size > cachedStreams) cache.delete(cache.keys().next().value as string)
       }
 
-      const load = (aggregate: Pending["aggregate"], streamId: string) => {
+      const load = (aggregate: AnyAggregate, streamId: string) => {
         const cached = cache.get(streamId)
         return cached !== undefined
           ? Effect.succeed(cached)
-          : loadAggregate(aggregate, streamId).pipe(Effect.provideService(EventStore, store))
+          : loadAggregate(aggregate, streamId).pipe(
+              Effect.tap((loaded) => Effect.sync(() => remember(streamId, loaded))),
+              Effect.provideService(EventStore, store)
+            )
       }
 
-      /** Decides each command in turn; failures answer their own caller and are left out. */
+      /**
+       * Decides each command in turn; failures answer their own caller and are left out.
+       * The streams the commands read besides their own become the append's guards.
+       */
       const decideAll = (batch: ReadonlyArray<Pending>, loaded: Loaded<unknown>) =>
         Effect.gen(function* () {
           let state = loaded.state
           const accepted: Array<Decided> = []
           const events: Array<NewEvent> = []
+          const guards = new Map<string, StreamGuard>()
+          const context: CommandContext = {
+            read: (aggregate, streamId) =>
+              Effect.map(load(aggregate as unknown as AnyAggregate, streamId), (other) => {
+                guards.set(`${streamId}\u0000${other.version}`, { streamId, version: other.version })
+                return other.state
+              }) as Effect.Effect<never>
+          }
           for (const pending of batch) {
             const exit = yield* Effect.exit(
-              Effect.flatMap(pending.toCommand(state), (command) =>
+              Effect.flatMap(pending.toCommand(state, context), (command) =>
                 Effect.fromResult(pending.aggregate.decider.decide(command, state))
               )
             )
@@ -193,11 +256,14 @@ export class CommandHandler extends Context.Service<
             const stateAfter = fold(pending.aggregate.decider, exit.value, state)
             accepted.push({ pending, decided: exit.value, stateAfter, offset: events.length })
             for (const event of exit.value) {
-              events.push({ ...pending.aggregate.encode(event), metadata: pending.target.metadata })
+              events.push({
+                ...pending.aggregate.codec.encode(event as { readonly _tag: string }),
+                metadata: pending.target.metadata
+              })
             }
             state = stateAfter
           }
-          return { accepted, events, state }
+          return { accepted, events, state, guards: [...guards.values()] }
         })
 
       const commit = (batch: ReadonlyArray<Pending>, attempt: number): Effect.Effect<void> =>
@@ -214,7 +280,7 @@ export class CommandHandler extends Context.Service<
             return
           }
           const loaded = loadedExit.value
-          const { accepted, events, state } = yield* decideAll(batch, loaded)
+          const { accepted, events, state, guards } = yield* decideAll(batch, loaded)
           if (events.length === 0) {
             yield* Effect.forEach(
               accepted,
@@ -230,10 +296,19 @@ export class CommandHandler extends Context.Service<
             return
           }
           const appended = yield* Effect.exit(
-            submit({ streamId, tenantId, expectedVersion: loaded.version, events, metadata })
+            submit({
+              streamId,
+              tenantId,
+              expectedVersion: loaded.version,
+              events,
+              metadata,
+              ...(guards.length === 0 ? {} : { guards })
+            })
           )
           if (Exit.isFailure(appended)) {
+            // Whichever stream moved (its own or one it read), none of them is known any more.
             cache.delete(streamId)
+            for (const guard of guards) cache.delete(guard.streamId)
             const failure = appended.cause.reasons.find((reason) => reason._tag === "Fail")
             const error = failure?._tag === "Fail" ? failure.error : undefined
             const retry = accepted.map(({ pending }) => pending)
@@ -256,11 +331,12 @@ export class CommandHandler extends Context.Service<
           const nextVersion = appended.value.nextVersion
           remember(streamId, { state, version: nextVersion, snapshotVersion: loaded.snapshotVersion })
           if (nextVersion - loaded.snapshotVersion >= first.aggregate.snapshotEvery) {
+            const snapshot = first.aggregate.snapshot
             yield* store.saveSnapshot({
               streamId,
               streamVersion: nextVersion,
               stateVersion: first.aggregate.stateVersion,
-              state
+              state: snapshot === undefined ? state : snapshot.encode(state)
             })
             remember(streamId, { state, version: nextVersion, snapshotVersion: nextVersion })
           }
@@ -295,15 +371,15 @@ export class CommandHandler extends Context.Service<
           }
         })
 
-      const handle = <C, E, S, F, F2 = never>(
+      const handle = <C, E extends { readonly _tag: string }, S, F, F2 = never>(
         aggregate: Aggregate<C, E, S, F>,
         target: Target,
-        toCommand: (state: S) => Effect.Effect<C, F2>
+        toCommand: (state: S, context: CommandContext) => Effect.Effect<C, F2>
       ): Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken> =>
         Effect.gen(function* () {
           const done = yield* Deferred.make<Handled<unknown, unknown>, unknown>()
           const pending: Pending = {
-            aggregate: aggregate as Pending["aggregate"],
+            aggregate: aggregate as unknown as AnyAggregate,
             target,
             toCommand: toCommand as Pending["toCommand"],
             done
@@ -321,7 +397,11 @@ export class CommandHandler extends Context.Service<
           return (yield* Deferred.await(done)) as Handled<E, S>
         }) as Effect.Effect<Handled<E, S>, F | F2 | ConcurrencyConflict | UniqueKeyTaken>
 
-      return CommandHandler.of({ handle })
+      return CommandHandler.of({
+        handle,
+        load: (aggregate, streamId) =>
+          load(aggregate as unknown as AnyAggregate, streamId) as Effect.Effect<never>
+      })
     })
   )
 }

@@ -11,14 +11,14 @@
  */
 import { Effect, Fiber } from "effect"
 import { SqlClient } from "effect/sql"
-import { encodeTenantEvent } from "../application/events/tenantCodec.ts"
+import { tenantAggregate } from "../application/aggregates.ts"
+import { tenantCodec } from "../application/events/catalog.ts"
 import { loadAggregate } from "../application/handleCommand.ts"
 import { type Checkpoint, EventStore, type NewEvent } from "../application/ports/EventStore.ts"
 import type { Projector } from "../application/projections/Projector.ts"
 import { ProjectionWaits } from "../application/projections/projectionWaits.ts"
 import { runProjector } from "../application/projections/runProjector.ts"
 import { tenantViewHandles } from "../application/projections/tenantView.ts"
-import { tenantAggregate } from "../application/tenants/tenantAggregate.ts"
 import { fold } from "../domain/shared/decider.ts"
 import {
   benchTenantId,
@@ -146,7 +146,7 @@ const seedStream = (streamId: string, length: number) =>
     while (version < length) {
       const size = Math.min(1000, length - version)
       const events = range(size).map((i) =>
-        version + i === 0 ? encodeTenantEvent(tenantCreated()) : configUpdatedEvent(version + i)
+        version + i === 0 ? tenantCodec.encode(tenantCreated()) : configUpdatedEvent(version + i)
       )
       yield* store.append({ streamId, tenantId: benchTenantId, expectedVersion: version, events, metadata })
       version += size
@@ -186,7 +186,7 @@ export const loadAndFold = (engine: EngineName, lengths: ReadonlyArray<number>) 
       // Where the time goes: the read alone, then decode + fold alone.
       const read = yield* timeRepeated(store.readStream(streamId, 1), budget)
       const foldStarted = now()
-      fold(tenantAggregate.decider, read.last.map(tenantAggregate.decode))
+      fold(tenantAggregate.decider, read.last.map(tenantAggregate.codec.decode))
       const foldMs = now() - foldStarted
       const rate = (length * 1000) / cold.ms
       const isTarget = length === 10_000
@@ -200,7 +200,10 @@ export const loadAndFold = (engine: EngineName, lengths: ReadonlyArray<number>) 
       })
       // Snapshot `snapshotTail` events before the head, as the command handler would leave it.
       const snapVersion = length - snapshotTail
-      const state = fold(tenantAggregate.decider, read.last.slice(0, snapVersion).map(tenantAggregate.decode))
+      const state = fold(
+        tenantAggregate.decider,
+        read.last.slice(0, snapVersion).map(tenantAggregate.codec.decode)
+      )
       yield* store.saveSnapshot({
         streamId,
         streamVersion: snapVersion,

@@ -61,6 +61,9 @@ export interface BenchServer {
   readonly close: () => Promise<void>
   /** CPU seconds the server process has used so far (user + system), where /proc tells. */
   readonly cpuSeconds: () => number | undefined
+  /** The server's own PostgreSQL database (undefined on PGlite). */
+  readonly databaseUrl: string | undefined
+  readonly pid: number | undefined
 }
 
 /** user + system CPU seconds of a process, from /proc (Linux); undefined elsewhere. */
@@ -117,10 +120,15 @@ export const boxBusySeconds = (): number | undefined => {
 // USER_HZ: 100 on every Linux this runs on.
 const clockTicksPerSecond = 100
 
-/** Tenantry on a free port over a fresh database of the engine (a temp DATA_DIR; a new PostgreSQL database). */
+/**
+ * Tenantry on a free port over a fresh database of the engine (a temp DATA_DIR; a new
+ * PostgreSQL database). `root`: the checkout whose server runs (default this one; the
+ * side-by-side bench also starts a checkout of an older release, see baseline.ts).
+ */
 export const startServer = async (
   engine: EngineName,
-  extraEnv: Record<string, string> = {}
+  extraEnv: Record<string, string> = {},
+  options: { readonly root?: string } = {}
 ): Promise<BenchServer> => {
   const dataDir = await mkdtemp(join(tmpdir(), "tenantry-bench-"))
   const port = await freePort()
@@ -140,7 +148,12 @@ export const startServer = async (
     url.pathname = `/${name}`
     env.DATABASE_URL = url.toString()
   }
-  const server = spawn(node, ["apps/server/main.ts"], { env, stdio: ["ignore", "ignore", "inherit"] })
+  const root = options.root ?? process.cwd()
+  const server = spawn(node, [join(root, "apps/server/main.ts")], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "ignore", "inherit"]
+  })
   const base = `http://127.0.0.1:${port}`
   const close = async () => {
     await stop(server)
@@ -158,7 +171,9 @@ export const startServer = async (
     base,
     token: (userId) => Effect.runPromise(mintDevToken({ ...keys, userId, ttlSeconds: 3600 })),
     close,
-    cpuSeconds: cpuSecondsOf(server.pid)
+    cpuSeconds: cpuSecondsOf(server.pid),
+    databaseUrl: engine === "postgres" ? env.DATABASE_URL : undefined,
+    pid: server.pid
   }
 }
 
@@ -166,6 +181,18 @@ export const startServer = async (
 export const startBaseline = async (source: string) => {
   const port = await freePort()
   const server = spawn(node, ["-e", source], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" })
+  const base = `http://127.0.0.1:${port}`
+  await waitFor(`${base}/`, server)
+  return { base, close: () => stop(server), cpuSeconds: cpuSecondsOf(server.pid) }
+}
+
+/** A node script of this checkout in its own process, up once `GET /` answers (e.g. handwrittenRead.ts). */
+export const startScript = async (script: string, env: Record<string, string>) => {
+  const port = await freePort()
+  const server = spawn(node, [script], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
   const base = `http://127.0.0.1:${port}`
   await waitFor(`${base}/`, server)
   return { base, close: () => stop(server), cpuSeconds: cpuSecondsOf(server.pid) }

@@ -4,7 +4,7 @@ import { SqlClient } from "effect/sql"
 import * as Database from "../adapters/sql/Database.ts"
 import * as SqlEventStore from "../adapters/sql/SqlEventStore.ts"
 import * as SqlProjectionCheckpoints from "../adapters/sql/SqlProjectionCheckpoints.ts"
-import { encodeTenantEvent } from "../application/events/tenantCodec.ts"
+import { tenantCodec } from "../application/events/catalog.ts"
 import type { EventMetadata, NewEvent } from "../application/ports/EventStore.ts"
 import type { TenantEvent } from "../domain/tenant/index.ts"
 
@@ -106,7 +106,7 @@ export const tenantConfigUpdated = (i: number): TenantEvent =>
     at
   }) as TenantEvent
 
-export const configUpdatedEvent = (i: number): NewEvent => encodeTenantEvent(tenantConfigUpdated(i))
+export const configUpdatedEvent = (i: number): NewEvent => tenantCodec.encode(tenantConfigUpdated(i))
 
 export const eventBytes = JSON.stringify(configUpdatedEvent(123_456)).length
 

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { SecretBox, SecretShredded } from "../../application/ports/SecretBox.ts"
+import { AppendSignal, type Stamp } from "../sql/AppendSignal.ts"
 
 /**
  * Envelope encryption with crypto-shredding.
@@ -9,8 +10,15 @@ import { SecretBox, SecretShredded } from "../../application/ports/SecretBox.ts"
  * Each tenant has a random 256-bit data key, stored in `tenant_keys` wrapped by the
  * master key. Values are sealed under the data key. Both layers are AES-256-GCM with a
  * random 96-bit IV and the tenant id in the associated data, so neither a wrapped key
- * nor a sealed value can be moved to another tenant. Deleting the key row (shred)
- * leaves every value sealed for the tenant unreadable, copies in the event log too.
+ * nor a sealed value can be moved to another tenant.
+ *
+ * Shredding is part of the tenant's deletion: the `tenant_keys` inline projection
+ * (`adapters/sql/projections/tenantKeys.ts`) replaces the key with a tombstone in the
+ * deletion's own transaction, leaving every value sealed for the tenant unreadable,
+ * copies in the event log too. A key is only ever made by an insert on that same row, so
+ * a tombstoned tenant never gets one again (`SecretShredded` instead). Unwrapped keys are
+ * cached per node until a `TenantDeleted` is heard of (appended here, or another node's
+ * NOTIFY) and at most `AppendSignal.cacheTtlMillis`, in case a NOTIFY is never heard.
  *
  * A value that does not open (tampered, truncated, sealed for another tenant, or a
  * wrapped key under another master key) is a defect, not a typed failure: every
@@ -25,6 +33,9 @@ const tagBytes = 16
 const keyBytes = 32
 /** Enough for every active tenant of a node; evicting only costs one SELECT and an unwrap. */
 const cacheLimit = 1000
+/** The only event that can take a key away. */
+const deletions: ReadonlySet<string> = new Set(["TenantDeleted"])
+const shredded = Symbol("shredded")
 
 // Distinct associated data for the two layers: a sealed value can never pass as a
 // wrapped key or the other way round, even for the same tenant.
@@ -62,32 +73,30 @@ export const make = (masterKey: Uint8Array) =>
       return yield* Effect.die(new Error(`the master key must be ${keyBytes} bytes, got ${masterKey.length}`))
     }
     const sql = yield* SqlClient.SqlClient
+    // Global rather than per tenant: deletions are rare, and a key costs one SELECT to reload.
+    const freshness = (yield* AppendSignal).freshness(deletions)
 
     // Unwrapped data keys in least-recently-used order (a Map iterates oldest first).
-    const cache = new Map<string, Uint8Array>()
-    // Bumped by every shred. A lookup that raced a shred (read the row before the delete,
-    // finished after the eviction) must not put the dead key back, so it only caches when
-    // no shred happened since it began. Global rather than per tenant: shreds are rare.
-    let shreds = 0
+    const cache = new Map<string, { readonly key: Uint8Array; readonly stamp: Stamp }>()
 
     const cached = (tenantId: string) => {
-      const key = cache.get(tenantId)
-      if (key !== undefined) {
-        cache.delete(tenantId)
-        cache.set(tenantId, key)
-      }
-      return key
+      const hit = cache.get(tenantId)
+      if (hit === undefined) return undefined
+      cache.delete(tenantId)
+      if (!freshness.isFresh(hit.stamp)) return undefined
+      cache.set(tenantId, hit)
+      return hit.key
     }
 
     // Cached only once the row is committed: a key created inside a caller's transaction
     // that rolls back must not outlive its row, or values would be sealed under a key
-    // nobody can load again.
-    const remember = (tenantId: string, key: Uint8Array, since: number) =>
+    // nobody can load again. The stamp was taken before the read, so a key read just
+    // before a deletion committed is stale as soon as that deletion is heard of.
+    const remember = (tenantId: string, key: Uint8Array, stamp: Stamp) =>
       sql.afterCommit(
         Effect.sync(() => {
-          if (shreds !== since) return
           cache.delete(tenantId)
-          cache.set(tenantId, key)
+          cache.set(tenantId, { key, stamp })
           if (cache.size > cacheLimit) cache.delete(cache.keys().next().value!)
         })
       )
@@ -105,32 +114,35 @@ export const make = (masterKey: Uint8Array) =>
           )
       }).pipe(Effect.orDie)
 
-    /** The tenant's data key, or undefined when it has none (never had one, or shredded). */
+    /** The tenant's data key; `undefined` when it never had one; `shredded` for a deleted tenant. */
     const loadKey = Effect.fnUntraced(function* (tenantId: string) {
       const hit = cached(tenantId)
       if (hit !== undefined) return hit
-      const since = shreds
-      const rows = yield* sql<{ wrapped_key: string }>`
+      const stamp = freshness.stamp()
+      const rows = yield* sql<{ wrapped_key: string | null }>`
         SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ${tenantId}`.pipe(Effect.orDie)
       const row = rows[0]
       if (row === undefined) return undefined
+      if (row.wrapped_key === null) return shredded
       const key = yield* unwrap(tenantId, row.wrapped_key)
-      yield* remember(tenantId, key, since)
+      yield* remember(tenantId, key, stamp)
       return key
     })
 
     /** The tenant's data key, made on first use. Racing first uses agree on one stored key. */
     const keyForSealing = Effect.fnUntraced(function* (tenantId: string) {
       const existing = yield* loadKey(tenantId)
+      if (existing === shredded) return yield* new SecretShredded({ tenantId })
       if (existing !== undefined) return existing
       const fresh = randomBytes(keyBytes)
-      // The first insert wins; everyone, the losers included, then uses the stored key.
+      // The first insert wins; everyone, the losers included, then uses the stored key. A
+      // tombstone is a row too, so this never brings a shredded tenant's key back: an insert
+      // racing the deletion waits for it on the primary key, then does nothing.
       yield* sql`INSERT INTO tenant_keys (tenant_id, wrapped_key)
         VALUES (${tenantId}, ${encrypt(masterKey, fresh, wrapAad(tenantId))})
         ON CONFLICT (tenant_id) DO NOTHING`.pipe(Effect.orDie)
       const stored = yield* loadKey(tenantId)
-      // Gone already: a shred ran between our insert and our read, so the tenant is being deleted.
-      if (stored === undefined) return yield* new SecretShredded({ tenantId })
+      if (stored === shredded || stored === undefined) return yield* new SecretShredded({ tenantId })
       return stored
     })
 
@@ -141,7 +153,7 @@ export const make = (masterKey: Uint8Array) =>
 
     const open = Effect.fn("SecretBox.open")(function* (tenantId: string, sealed: string) {
       const key = yield* loadKey(tenantId)
-      if (key === undefined) return yield* new SecretShredded({ tenantId })
+      if (key === undefined || key === shredded) return yield* new SecretShredded({ tenantId })
       return yield* Effect.try({
         try: () => decrypt(key, sealed, valueAad(tenantId)).toString("utf8"),
         catch: (cause) => new Error(`a value sealed for tenant ${tenantId} does not open: ${reason(cause)}`)
@@ -152,28 +164,14 @@ export const make = (masterKey: Uint8Array) =>
     // The `fingerprint:` prefix keeps the HMAC input apart from anything else keyed so.
     const fingerprint = Effect.fn("SecretBox.fingerprint")(function* (tenantId: string, text: string) {
       const key = yield* keyForSealing(tenantId).pipe(
-        // Only a shred racing the first use gets here; the next call makes a fresh key.
+        // Only a caller racing the tenant's deletion gets here: its command fails anyway.
         Effect.catchTag("SecretShredded", (error) => Effect.die(error))
       )
       return createHmac("sha256", key).update(`fingerprint:${text}`, "utf8").digest("base64url")
     })
 
-    const evict = (tenantId: string) =>
-      Effect.sync(() => {
-        shreds++
-        cache.delete(tenantId)
-      })
-
-    const shred = Effect.fn("SecretBox.shred")(function* (tenantId: string) {
-      yield* evict(tenantId)
-      yield* sql`DELETE FROM tenant_keys WHERE tenant_id = ${tenantId}`.pipe(Effect.orDie)
-      // Inside a caller's transaction the row stays visible to others until commit; evict
-      // again then, in case a lookup cached it meanwhile.
-      yield* sql.afterCommit(evict(tenantId))
-    })
-
-    return SecretBox.of({ seal, open, fingerprint, shred })
+    return SecretBox.of({ seal, open, fingerprint })
   })
 
-/** The SecretBox on the SQL database, under `masterKey` (32 bytes). */
+/** The SecretBox on the SQL database, under `masterKey` (32 bytes); needs the database's `AppendSignal`. */
 export const layer = (masterKey: Uint8Array) => Layer.effect(SecretBox, make(masterKey))

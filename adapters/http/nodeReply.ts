@@ -1,10 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http"
+import type { ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { envelopeHeaders, errorBody, malformedRequest } from "./envelope.ts"
 import { requestIdFor } from "./requestId.ts"
 
-/** What is read of a body left unread by an early answer before the connection is closed. */
-const maxDrainBytes = 256 * 1024
 /** How long a closed connection may take to flush the answer before it is destroyed. */
 const closeGraceMillis = 500
 
@@ -13,71 +11,6 @@ const closeSocket = (socket: Socket) => {
   socket.end()
   const timer = setTimeout(() => socket.destroy(), closeGraceMillis)
   socket.once("close", () => clearTimeout(timer))
-}
-
-// node:http's own bookkeeping, as @effect/platform-node's server uses it for the same end.
-interface NodeRequestInternals {
-  _consuming: boolean
-}
-interface NodeResponseInternals {
-  _last: boolean
-}
-
-/**
- * After an answer given before the body was read (a refusal, a 413): node:http would read
- * and discard the rest of the body however long it is. A small rest is drained so the
- * connection stays usable; past `maxDrainBytes`, or when node:http is closing the
- * connection anyway, the socket is closed (after a grace, so the answer gets out).
- */
-const settleUnreadBody = (request: IncomingMessage, response: ServerResponse) => {
-  if (request.complete || request.destroyed) return
-  if ((response as unknown as NodeResponseInternals)._last) {
-    // Keeps node:http from dumping the body itself; the socket closes instead.
-    ;(request as unknown as NodeRequestInternals)._consuming = true
-    ;(response as unknown as NodeResponseInternals)._last = false
-    return closeSocket(request.socket)
-  }
-  let bytes = 0
-  request.on("data", (chunk: Buffer) => {
-    bytes += chunk.length
-    if (bytes > maxDrainBytes) {
-      request.pause()
-      closeSocket(request.socket)
-    }
-  })
-  request.resume()
-}
-
-/**
- * A JSON answer written straight on node:http, for what is served before the Effect
- * application (see receiverGate.ts), with the headers the envelope gives every answer.
- * `bodyBytesRead`: how much of the request's body has been read, when answering early.
- */
-export const replyJson = (
-  response: ServerResponse,
-  requestId: string,
-  status: number,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {},
-  bodyBytesRead = 0
-): void => {
-  if (response.headersSent || response.destroyed) return
-  const request = response.req
-  const early = request.httpVersionMajor === 1 && !request.complete
-  const declared = request.headers["content-length"]
-  // A declared rest larger than we would drain: say the connection ends here.
-  const closing = early && declared !== undefined && Number(declared) - bodyBytesRead > maxDrainBytes
-  const json = JSON.stringify(body)
-  response.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(json),
-    ...envelopeHeaders(requestId),
-    ...(closing ? { connection: "close" } : {}),
-    ...headers
-  })
-  // Before node:http's own `finish` listener, which would dump the body or close.
-  if (early) response.prependListener("finish", () => settleUnreadBody(request, response))
-  response.end(json)
 }
 
 /** Node's parser errors by code: the status it answers them with (else 400 Bad Request). */

@@ -1,6 +1,5 @@
 import { Context, Effect, Layer } from "effect"
 import { Config } from "../../application/config.ts"
-import { errorBody } from "./envelope.ts"
 
 /** A token bucket's settings: `burst` requests at once, refilled at `perSecond`. */
 export interface RateLimit {
@@ -52,26 +51,18 @@ export const tokenBuckets = (limit: RateLimit, options: { readonly maxKeys?: num
   return { take }
 }
 
-/** The receivers' 429, whichever side of the gate gives it: body and Retry-After. */
-export const tooManyDeliveriesAnswer = (waitSeconds: number) => ({
-  body: errorBody(429, { message: "Too many webhook deliveries; retry later" }),
-  headers: { "retry-after": String(waitSeconds) }
-})
-
 /**
- * The receivers' rate limits, one set per server. The receiver gate charges the requests
- * whose URL it recognises; the receivers' Effect handlers charge those that reach them by
- * a form the gate leaves to the router (percent-escapes, an absolute-form target, a
- * trailing slash, other letter case…). Each request is charged once, whichever does it.
+ * The receivers' rate limits, one set per server, charged by the
+ * route guards (routeGuards.ts) for every endpoint that names a `RateLimitKey`.
  */
 export class ReceiverLimits extends Context.Service<
   ReceiverLimits,
   {
     /**
-     * Charges `request` (the node:http request object) to `client` and `key` (a webhook
+     * Charges a request to `client` (its address, see clientAddress.ts) and `key` (a webhook
      * id, or `site-publish:{slug}`): 0 when it may go on, else the seconds to wait.
      */
-    readonly take: (request: object, client: string, key: string) => number
+    readonly take: (client: string, key: string) => number
   }
 >()("tenantry/adapters/http/ReceiverLimits") {
   static readonly layer = Layer.effect(
@@ -81,14 +72,10 @@ export class ReceiverLimits extends Context.Service<
       const limits = config.webhookRateLimits ?? defaultWebhookRateLimits
       const perWebhook = tokenBuckets(limits.perWebhook)
       const perClient = tokenBuckets(limits.perClient)
-      // A mark on the request itself: cheaper than a WeakSet entry per request under a flood.
-      const charged = Symbol("tenantry/receiverLimits/charged")
       return ReceiverLimits.of({
-        take: (request, client, key) => {
-          const marked = request as { [charged]?: true }
-          if (marked[charged] === true) return 0
-          marked[charged] = true
-          return Math.max(perClient.take(client), perWebhook.take(key))
+        take: (client, key) => {
+          const now = performance.now()
+          return Math.max(perClient.take(client, now), perWebhook.take(key, now))
         }
       })
     })

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
-import type { IncomingMessage } from "node:http"
 import { Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
+import { rawHeader } from "./rawHeaders.ts"
 
 const sane = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -15,23 +15,19 @@ export const requestIdFor = (incoming: string | undefined): string =>
     ? incoming
     : `${prefix}${(counter++).toString(36).padStart(6, "0")}`
 
-/** The id of a request served straight on node:http (before the Effect application). */
-export const nodeRequestId = (request: IncomingMessage): string => {
-  const incoming = request.headers["x-request-id"]
-  return requestIdFor(typeof incoming === "string" ? incoming : undefined)
-}
-
-// The envelope assigns each request its id once; handlers look it up by the request.
-const assigned = new WeakMap<object, string>()
+// The envelope assigns each request its id once, as a mark on the underlying request
+// object (cheaper than a WeakMap entry per request); handlers read it from there.
+const requestIdMark = Symbol("tenantry/requestId")
+type Marked = { [requestIdMark]?: string }
 
 export const assignRequestId = (request: HttpServerRequest.HttpServerRequest): string => {
-  const id = requestIdFor(request.headers["x-request-id"])
-  assigned.set(request.source as object, id)
+  const id = requestIdFor(rawHeader(request, "x-request-id"))
+  ;(request.source as Marked)[requestIdMark] = id
   return id
 }
 
 /** The id of the request being served: echoed from a sane incoming X-Request-ID, else generated. */
 export const CurrentRequestId = Effect.map(
   Effect.service(HttpServerRequest.HttpServerRequest),
-  (request) => assigned.get(request.source as object) ?? requestIdFor(request.headers["x-request-id"])
+  (request) => (request.source as Marked)[requestIdMark] ?? requestIdFor(rawHeader(request, "x-request-id"))
 )

@@ -27,6 +27,10 @@ export interface Settings {
   readonly inviteTtlHours: number
   /** Token buckets of the public webhook receivers, per node (see parseRateLimit). */
   readonly webhookRateLimits: WebhookRateLimits
+  /** Origins a change made with the `__session` cookie may come from (see parseAllowedOrigins). */
+  readonly allowedOrigins: ReadonlyArray<string>
+  /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
+  readonly trustProxy: number
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -87,6 +91,7 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
   const defaultPlan = nonEmpty(env.DEFAULT_PLAN) ?? "free"
   if (plans[defaultPlan] === undefined)
     fail(`DEFAULT_PLAN "${defaultPlan}" is not one of PLANS (${Object.keys(plans).join(", ")})`)
+  const publicBaseUrl = (nonEmpty(env.PUBLIC_BASE_URL) ?? `http://${host}:${port}`).replace(/\/+$/, "")
   const settings: Settings = {
     production,
     port,
@@ -101,7 +106,7 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
       env.AUTH_AUTHORIZED_PARTIES === undefined ? undefined : list(env.AUTH_AUTHORIZED_PARTIES),
     masterAdminUserIds: new Set(list(env.MASTER_ADMIN_USER_IDS)),
     encryptionKey: nonEmpty(env.ENCRYPTION_KEY),
-    publicBaseUrl: (nonEmpty(env.PUBLIC_BASE_URL) ?? `http://${host}:${port}`).replace(/\/+$/, ""),
+    publicBaseUrl,
     proxyBaseDomain: nonEmpty(env.PROXY_BASE_DOMAIN) ?? "cachely.localhost",
     plans,
     defaultPlan,
@@ -119,7 +124,9 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
         env.WEBHOOK_RATE_LIMIT_PER_CLIENT,
         defaultWebhookRateLimits.perClient
       )
-    }
+    },
+    allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY)
   }
   if (production) {
     const missing = [
@@ -142,4 +149,45 @@ const parseRateLimit = (name: string, raw: string | undefined, fallback: RateLim
     return fail(`${name} must look like "<burst>/<perSecond>", e.g. "300/100"; got "${value}"`)
   }
   return { burst: Number(match[1]), perSecond: Number(match[2]) }
+}
+
+/** `scheme://host[:port]` of an http(s) URL that names nothing more than its origin. */
+const originOf = (value: string): string | undefined => {
+  try {
+    const url = new URL(value)
+    const bare = url.pathname === "/" && url.search === "" && url.hash === "" && url.username === ""
+    return (url.protocol === "https:" || url.protocol === "http:") && bare ? url.origin : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Comma-separated origins; unset, the origin of PUBLIC_BASE_URL (the API's own pages). */
+const parseAllowedOrigins = (raw: string | undefined, publicBaseUrl: string): ReadonlyArray<string> => {
+  const given = list(raw)
+  if (given.length === 0) {
+    return [
+      originOf(new URL(publicBaseUrl).origin) ??
+        fail(`PUBLIC_BASE_URL must be an http(s) URL, not "${publicBaseUrl}"`)
+    ]
+  }
+  return given.map(
+    (item) =>
+      originOf(item) ??
+      fail(`ALLOWED_ORIGINS must list origins such as https://app.example.com (no path); got "${item}"`)
+  )
+}
+
+/**
+ * `false` (the default) or `0`: no proxy is trusted, the client is the socket's peer.
+ * `true` or `1`: one proxy (a load balancer) appends the client to X-Forwarded-For;
+ * `n`: a chain of n proxies does (see adapters/http/clientAddress.ts for the entry taken).
+ */
+const parseTrustProxy = (raw: string | undefined): number => {
+  const value = raw?.trim().toLowerCase()
+  if (value === undefined || value === "" || value === "false" || value === "0") return 0
+  if (value === "true") return 1
+  return /^[1-9]\d{0,1}$/.test(value)
+    ? Number(value)
+    : fail(`TRUST_PROXY must be true, false or the number of proxies in front (1-99); got "${raw}"`)
 }

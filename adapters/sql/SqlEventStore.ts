@@ -61,6 +61,8 @@ interface Plan {
  * stream id order so that concurrent multi-stream appends cannot deadlock on them,
  * feeding the insert of the events of exactly the streams whose compare-and-set passed.
  * A stream that got no event rows back had moved on: `VersionConflict` for its request.
+ * A request's guards (other streams its decision read) are checked in the same
+ * compare-and-set: a guard stream that has moved makes the request a conflict too.
  * The statement runs in a transaction only when inline projections have to join it;
  * they then run once over the events of every accepted request. A projection that
  * remembers its rows (`RememberedRows`) joins the statement itself instead, when memory
@@ -100,13 +102,17 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
               tenant_id: request.tenantId,
               expected: request.expectedVersion,
               events: request.events,
-              metadata: request.metadata
+              metadata: request.metadata,
+              guards: request.guards ?? null
             }))
-          )}::jsonb) AS r(stream_id text, tenant_id text, expected int, events jsonb, metadata jsonb)
+          )}::jsonb) AS r(stream_id text, tenant_id text, expected int, events jsonb, metadata jsonb, guards jsonb)
         ), stream AS (
           INSERT INTO streams (stream_id, tenant_id, version)
           SELECT r.stream_id, r.tenant_id, r.expected + jsonb_array_length(r.events) FROM request r
-          WHERE r.expected = 0 OR (SELECT true FROM streams s WHERE s.stream_id = r.stream_id)
+          WHERE (r.expected = 0 OR (SELECT true FROM streams s WHERE s.stream_id = r.stream_id))
+            AND (r.guards IS NULL OR NOT EXISTS (
+              SELECT 1 FROM jsonb_to_recordset(r.guards) AS g("streamId" text, version int)
+              WHERE coalesce((SELECT s.version FROM streams s WHERE s.stream_id = g."streamId"), 0) <> g.version))
           ORDER BY r.stream_id
           ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version
             WHERE streams.version = (SELECT r.expected FROM request r WHERE r.stream_id = EXCLUDED.stream_id)
@@ -389,6 +395,13 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
     const append = (request: AppendRequest) =>
       appendMany([request]).pipe(Effect.flatMap((outcomes) => Effect.fromResult(outcomes[0]!)))
 
+    const readLastEvent = (streamId: string) =>
+      sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
+        WHERE stream_id = ${streamId} ORDER BY stream_version DESC LIMIT 1`.pipe(
+        Effect.map((rows) => (rows[0] === undefined ? undefined : toRecordedEvent(rows[0]))),
+        Effect.orDie
+      )
+
     const readStream = (streamId: string, fromVersion = 1) =>
       sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
         WHERE stream_id = ${streamId} AND stream_version >= ${fromVersion} ORDER BY stream_version`.pipe(
@@ -465,6 +478,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
     return EventStore.of({
       append,
       appendMany,
+      readLastEvent,
       readStream,
       readAll,
       readTenantLog,

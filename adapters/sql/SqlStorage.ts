@@ -1,8 +1,10 @@
 import { Layer } from "effect"
 import * as Database from "./Database.ts"
 import type { InlineProjection } from "./InlineProjection.ts"
+import { cacheVersionsProjection } from "./projections/cacheVersions.ts"
 import { invitesProjection } from "./projections/invites.ts"
 import { membershipsProjection } from "./projections/memberships.ts"
+import { tenantKeysProjection } from "./projections/tenantKeys.ts"
 import { tenantsProjection } from "./projections/tenants.ts"
 import { webhooksProjection } from "./projections/webhooks.ts"
 import * as SqlEventStore from "./SqlEventStore.ts"
@@ -11,9 +13,11 @@ import * as SqlProjectionCheckpoints from "./SqlProjectionCheckpoints.ts"
 /** Every read model kept inline with appends. */
 export const inlineProjections: ReadonlyArray<InlineProjection> = [
   tenantsProjection,
+  cacheVersionsProjection,
   membershipsProjection,
   invitesProjection,
-  webhooksProjection
+  webhooksProjection,
+  tenantKeysProjection
 ]
 
 /** The event store, checkpoints and read models over an already-built database layer. */

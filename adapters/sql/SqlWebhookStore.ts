@@ -10,8 +10,8 @@ import {
   type WebhookRow,
   WebhookStore
 } from "../../application/ports/WebhookStore.ts"
-import type { WebhookProvider } from "../../domain/tenant/index.ts"
-import { AppendSignal } from "./AppendSignal.ts"
+import type { WebhookProvider } from "../../domain/webhook/index.ts"
+import { AppendSignal, type Stamp } from "./AppendSignal.ts"
 import { webhooksProjection } from "./projections/webhooks.ts"
 import { asNumber } from "./rows.ts"
 
@@ -75,26 +75,28 @@ export const make = Effect.gen(function* () {
   // Answers (misses too) are kept until an append that can change one (a webhook event,
   // a tenant deleted), here or on another node (whose NOTIFY names the types appended):
   // a regenerated or deleted webhook's old secret never outlives the append that
-  // replaced it, and the version bumps of valid deliveries do not empty the cache.
-  const generation = appends.watch(webhooksProjection.handles)
-  const cache = new Map<string, { readonly generation: number; readonly value: WebhookRow | undefined }>()
+  // replaced it, and the version bumps of valid deliveries do not empty the cache. At
+  // most the TTL (`AppendSignal.cacheTtlMillis`), in case another node's NOTIFY is never
+  // heard: then a lookup per id and TTL reaches the database.
+  const freshness = appends.freshness(webhooksProjection.handles)
+  const cache = new Map<string, { readonly stamp: Stamp; readonly value: WebhookRow | undefined }>()
 
   const cached = (webhookId: string): { readonly value: WebhookRow | undefined } | undefined => {
     if (!plausibleId.test(webhookId)) return { value: undefined }
     const hit = cache.get(webhookId)
-    return hit !== undefined && hit.generation === generation() ? hit : undefined
+    return hit !== undefined && freshness.isFresh(hit.stamp) ? hit : undefined
   }
 
   const byId = (webhookId: string) =>
     Effect.suspend(() => {
       const hit = cached(webhookId)
       if (hit !== undefined) return Effect.succeed(hit.value)
-      // Read before the query: an append landing meanwhile leaves this answer stale-marked.
-      const current = generation()
+      // Stamped before the query: an append landing meanwhile leaves this answer stale-marked.
+      const stamp = freshness.stamp()
       return Effect.tap(byIdQuery(webhookId), (value) =>
         Effect.sync(() => {
           if (cache.size >= cacheLimit) cache.clear()
-          cache.set(webhookId, { generation: current, value })
+          cache.set(webhookId, { stamp, value })
         })
       )
     })

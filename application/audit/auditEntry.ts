@@ -1,5 +1,10 @@
-import { sealedFields, type TenantEvent, type TenantEventType } from "../../domain/tenant/index.ts"
-import { decodeTenantEvent, isTenantEventType } from "../events/tenantCodec.ts"
+import {
+  type DomainEvent,
+  decodeEvent,
+  eventData,
+  isDomainEventType,
+  sealedFieldsOf
+} from "../events/catalog.ts"
 import type { Actor, RecordedEvent } from "../ports/EventStore.ts"
 
 /** One line of a tenant's audit history, served straight from the log. */
@@ -17,12 +22,12 @@ export interface AuditEntry {
 // a secret is dropped, so a future event cannot leak one by forgetting to declare it.
 const secretLike = /secret|token|hash|password|sealed|ciphertext/i
 
-const redact = (type: TenantEventType, data: Record<string, unknown>): Record<string, unknown> => {
-  const sealed = new Set(sealedFields[type] ?? [])
+const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> => {
+  const sealed = new Set(sealedFieldsOf(type))
   return Object.fromEntries(Object.entries(data).filter(([key]) => !sealed.has(key) && !secretLike.test(key)))
 }
 
-const summarize = (event: TenantEvent): string => {
+const summarize = (event: DomainEvent): string => {
   switch (event._tag) {
     case "TenantCreated":
       return `Tenant "${event.slug}" created (${event.cms.cms})`
@@ -79,10 +84,8 @@ export const toAuditEntry = (stored: RecordedEvent): AuditEntry => {
     actor: stored.metadata.actor,
     requestId: stored.metadata.requestId ?? null
   }
-  if (!isTenantEventType(stored.type)) {
+  if (!isDomainEventType(stored.type)) {
     return { ...base, summary: stored.type, data: {} }
   }
-  const event = decodeTenantEvent(stored)
-  const { _tag, ...data } = event
-  return { ...base, summary: summarize(event), data: redact(stored.type, data) }
+  return { ...base, summary: summarize(decodeEvent(stored)), data: redact(stored.type, eventData(stored)) }
 }

@@ -1,47 +1,8 @@
+import type { EdgeSnapshot } from "../../domain/edge/snapshot.ts"
 import { proxyBase, type TenantryConfig } from "../config.ts"
 import type { TenantView } from "../projections/tenantView.ts"
 
-/**
- * What an edge worker needs to serve a tenant, and nothing secret: the API token is
- * only ever flagged (`hasApiToken`), never copied here.
- */
-export interface EdgeSnapshot {
-  readonly schemaVersion: 1
-  readonly tenantId: string
-  readonly slug: string
-  readonly cms: TenantView["cms"]
-  readonly proxyBase: string
-  /** Where visitors reach the website through us: the site proxy, else null. */
-  readonly publicOrigin: string | null
-  readonly websiteOrigin: string | null
-  readonly siteProxy: boolean
-  readonly cache: {
-    readonly ttl: number
-    readonly apiCacheVersion: number
-    readonly assetCacheVersion: number
-    readonly htmlCacheVersion: number
-  }
-  readonly api: {
-    readonly origin: string
-    readonly authMode: "none" | "bearer" | "header" | "query"
-    readonly authHeaderName: string | null
-    readonly authQueryParam: string | null
-    readonly cacheTTL: number
-    readonly cacheEnabled: boolean
-    readonly previewEnabled: boolean
-    readonly hasApiToken: boolean
-  } | null
-  /**
-   * The security gate: what the edge may serve. The API proxy stays closed until it is
-   * configured and, when it authenticates upstream, has a token to do it with.
-   */
-  readonly gate: {
-    readonly apiProxy: "open" | "closed_unconfigured" | "closed_missing_token"
-    readonly siteProxy: "open" | "closed"
-  }
-  readonly customDomains: ReadonlyArray<string>
-  readonly updatedAt: string
-}
+export type { EdgeSnapshot }
 
 export const buildEdgeSnapshot = (
   view: TenantView,

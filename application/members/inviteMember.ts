@@ -2,12 +2,12 @@ import { Effect } from "effect"
 import { normalizeEmail } from "../../domain/shared/email.ts"
 import type { Role } from "../../domain/shared/roles.ts"
 import { Config } from "../config.ts"
+import { now } from "../context.ts"
 import { Mailer } from "../ports/Mailer.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
-import { now, type RequestContext } from "../tenants/context.ts"
-import { runTenantCommand } from "../tenants/runTenantCommand.ts"
-import { commandActor } from "./actor.ts"
+import { tenantUseCase } from "../useCase.ts"
 import { hashInviteToken, newInviteToken } from "./inviteToken.ts"
+import { commandActor, runMembershipCommand } from "./membershipCommand.ts"
 
 export const defaultInviteTtlHours = 168
 
@@ -45,62 +45,68 @@ const invitationMail = (input: {
  * tenant's data key before it reaches the log; the token is returned once, mailed, and
  * kept only as its hash. A mail failure does not undo the invite: `emailSent` says so.
  */
-export const inviteMember = Effect.fn("inviteMember")(function* (
-  context: RequestContext,
-  tenant: { readonly tenantId: string; readonly slug: string },
-  input: { readonly email: string; readonly role: Role }
-) {
-  const config = yield* Config
-  const box = yield* SecretBox
-  const mailer = yield* Mailer
-  const email = normalizeEmail(input.email)
-  const emailFingerprint = yield* box.fingerprint(tenant.tenantId, email)
-  const sealedEmail = yield* box.seal(tenant.tenantId, email).pipe(Effect.orDie)
-  const token = yield* newInviteToken
-  const tokenHash = yield* hashInviteToken(token)
-  const actor = yield* commandActor(context)
-  const at = yield* now
-  const ttlMillis = (config.inviteTtlHours ?? defaultInviteTtlHours) * 3_600_000
-  const expiresAt = new Date(Date.parse(at) + ttlMillis).toISOString()
-  const handled = yield* runTenantCommand(context, tenant.tenantId, () =>
-    Effect.succeed({
-      _tag: "InviteMember" as const,
-      actor,
-      sealedEmail,
-      emailFingerprint,
-      role: input.role,
-      tokenHash,
-      expiresAt,
-      at
-    })
-  )
-  const event = handled.decided[0]
-  const inviteId = event?._tag === "MemberInvited" || event?._tag === "InviteRefreshed" ? event.inviteId : 0
-  const invite = handled.state.status === "active" ? handled.state.invites[String(inviteId)] : undefined
-  const sent = yield* mailer
-    .send(
-      invitationMail({
-        to: email,
-        slug: tenant.slug,
+export const inviteMember = tenantUseCase(
+  "inviteMember",
+  "admin",
+  (context, access, input: { readonly email: string; readonly role: Role }) =>
+    Effect.gen(function* () {
+      const { tenantId, slug } = access.tenant
+      const config = yield* Config
+      const box = yield* SecretBox
+      const mailer = yield* Mailer
+      const email = normalizeEmail(input.email)
+      const emailFingerprint = yield* box.fingerprint(tenantId, email)
+      const sealedEmail = yield* box.seal(tenantId, email).pipe(Effect.orDie)
+      const token = yield* newInviteToken
+      const tokenHash = yield* hashInviteToken(token)
+      const at = yield* now
+      const ttlMillis = (config.inviteTtlHours ?? defaultInviteTtlHours) * 3_600_000
+      const expiresAt = new Date(Date.parse(at) + ttlMillis).toISOString()
+      const handled = yield* runMembershipCommand(context, tenantId, (tenant) =>
+        Effect.succeed({
+          _tag: "InviteMember" as const,
+          tenant,
+          actor: commandActor(access.principal),
+          sealedEmail,
+          emailFingerprint,
+          role: input.role,
+          tokenHash,
+          expiresAt,
+          at
+        })
+      )
+      const event = handled.decided[0]
+      const inviteId =
+        event?._tag === "MemberInvited" || event?._tag === "InviteRefreshed" ? event.inviteId : 0
+      const invite = handled.state.invites.get(inviteId)
+      const sent = yield* mailer
+        .send(
+          invitationMail({
+            to: email,
+            slug,
+            role: input.role,
+            token,
+            expiresAt,
+            baseUrl: config.publicBaseUrl
+          })
+        )
+        .pipe(
+          Effect.map((result) => result.delivered),
+          Effect.catchTag("MailNotSent", (error) =>
+            Effect.as(
+              Effect.logWarning("invitation mail not sent", { inviteId, reason: error.reason }),
+              false
+            )
+          )
+        )
+      return {
+        id: inviteId,
+        email,
         role: input.role,
         token,
         expiresAt,
-        baseUrl: config.publicBaseUrl
-      })
-    )
-    .pipe(
-      Effect.map((result) => result.delivered),
-      Effect.catchTag("MailNotSent", (error) =>
-        Effect.as(Effect.logWarning("invitation mail not sent", { inviteId, reason: error.reason }), false)
-      )
-    )
-  return {
-    id: inviteId,
-    email,
-    role: input.role,
-    token,
-    expiresAt,
-    createdAt: invite?.createdAt ?? at,
-    emailSent: sent
-  }
-})
+        createdAt: invite?.createdAt ?? at,
+        emailSent: sent
+      }
+    })
+)

@@ -61,12 +61,27 @@ export interface Snapshot {
 export class VersionConflict extends Schema.TaggedError<VersionConflict>()("VersionConflict", {
   streamId: Schema.String,
   expectedVersion: Schema.Number
-}) {}
+}) {
+  readonly code = "version_conflict"
+}
 
 /** An inline projection refused the append because a unique key (e.g. a live slug) is taken. */
 export class UniqueKeyTaken extends Schema.TaggedError<UniqueKeyTaken>()("UniqueKeyTaken", {
   key: Schema.String
-}) {}
+}) {
+  readonly code = "unique_key_taken"
+}
+
+/**
+ * Another stream the decision read: the append goes through only if that stream is still
+ * at `version` (0: it does not exist) when it is written, else it is a `VersionConflict`
+ * like a stale expected version. This is how a decision over one stream relies on facts of
+ * another (a webhook's secret, a tenant being live) without holding both in one stream.
+ */
+export interface StreamGuard {
+  readonly streamId: string
+  readonly version: number
+}
 
 export interface AppendRequest {
   readonly streamId: string
@@ -75,6 +90,8 @@ export interface AppendRequest {
   readonly expectedVersion: number
   readonly events: ReadonlyArray<NewEvent>
   readonly metadata: EventMetadata
+  /** Other streams the decision read, checked in the same statement as the append. */
+  readonly guards?: ReadonlyArray<StreamGuard> | undefined
 }
 
 export interface AppendResult {
@@ -100,7 +117,8 @@ export class EventStore extends Context.Service<
   {
     /**
      * Appends to one stream if it is at `expectedVersion` (0: the stream does not exist
-     * yet), else `VersionConflict` and nothing is written. `appendMany` of one request.
+     * yet) and every guard stream is at its version, else `VersionConflict` and nothing is
+     * written. `appendMany` of one request.
      */
     readonly append: (request: AppendRequest) => Effect.Effect<AppendResult, VersionConflict | UniqueKeyTaken>
     /**
@@ -120,6 +138,8 @@ export class EventStore extends Context.Service<
     readonly appendMany: (
       requests: ReadonlyArray<AppendRequest>
     ) => Effect.Effect<ReadonlyArray<AppendOutcome>, UniqueKeyTaken>
+    /** The newest event of one stream, or undefined for a stream with none. */
+    readonly readLastEvent: (streamId: string) => Effect.Effect<RecordedEvent | undefined>
     /** Events of one stream from `fromVersion` (inclusive), in version order. */
     readonly readStream: (
       streamId: string,

@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { WebhookProvider } from "../../domain/tenant/index.ts"
+import type { WebhookProvider } from "../../domain/webhook/index.ts"
 
 /** A cache-refresh webhook as the receiver needs it: one indexed lookup by id. */
 export interface WebhookRow {

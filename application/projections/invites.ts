@@ -1,5 +1,5 @@
 import type { Role } from "../../domain/shared/roles.ts"
-import type { TenantEvent } from "../../domain/tenant/index.ts"
+import { type DomainEvent, typesOf } from "../events/catalog.ts"
 
 /**
  * `tenant_invites`: one row per invite, for listing pending invites and finding an
@@ -18,13 +18,13 @@ export interface InviteRow {
   readonly updatedAt: string
 }
 
-export const inviteHandles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
+export const inviteHandles = typesOf(
   "MemberInvited",
   "InviteRefreshed",
   "InviteRevoked",
   "InviteAccepted",
   "TenantDeleted"
-])
+)
 
 /** What one event does to a tenant's invites: a new row, a change to one, or all of them gone. */
 export type InviteChange =
@@ -39,7 +39,7 @@ export type InviteChange =
     }
   | { readonly _tag: "clear"; readonly tenantId: string }
 
-export const inviteChanges = (tenantId: string, event: TenantEvent): ReadonlyArray<InviteChange> => {
+export const inviteChanges = (tenantId: string, event: DomainEvent): ReadonlyArray<InviteChange> => {
   switch (event._tag) {
     case "MemberInvited":
       return [

@@ -1,5 +1,5 @@
 import type { Role } from "../../domain/shared/roles.ts"
-import type { TenantEvent } from "../../domain/tenant/index.ts"
+import { type DomainEvent, typesOf } from "../events/catalog.ts"
 
 /** Who holds which role in a tenant: what access checks read. */
 export interface Membership {
@@ -8,13 +8,14 @@ export interface Membership {
   readonly role: Role
 }
 
-export const membershipHandles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
+/** The creator joins with the tenant (its own stream); everyone else through the members stream. */
+export const membershipHandles = typesOf(
   "TenantCreated",
   "InviteAccepted",
   "MemberRoleChanged",
   "MemberRemoved",
   "TenantDeleted"
-])
+)
 
 /** What one event does to a tenant's memberships: rows to upsert, or all of them gone. */
 export type MembershipChange =
@@ -22,7 +23,7 @@ export type MembershipChange =
   | { readonly _tag: "remove"; readonly tenantId: string; readonly userId: string }
   | { readonly _tag: "clear"; readonly tenantId: string }
 
-export const membershipChanges = (tenantId: string, event: TenantEvent): ReadonlyArray<MembershipChange> => {
+export const membershipChanges = (tenantId: string, event: DomainEvent): ReadonlyArray<MembershipChange> => {
   switch (event._tag) {
     case "TenantCreated":
       return [{ _tag: "upsert", membership: { tenantId, userId: event.ownerId, role: "owner" } }]

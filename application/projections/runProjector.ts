@@ -1,6 +1,6 @@
 import { Clock, Duration, Effect, Schedule } from "effect"
 import { type Checkpoint, EventStore } from "../ports/EventStore.ts"
-import { ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
+import { type Lease, ProjectionCheckpoints } from "../ports/ProjectionCheckpoints.ts"
 import type { Projector } from "./Projector.ts"
 import { ProjectionWaits } from "./projectionWaits.ts"
 
@@ -21,6 +21,12 @@ export interface RunOptions {
  * load (other nodes' waiters see it then). An empty read never stops it. A failing
  * handler is logged and retried from the last stored checkpoint, so nothing is skipped;
  * projectors are idempotent, so redoing a few batches is harmless.
+ *
+ * A lost lease stops it at once, back to standby (asking for the lease again): when the
+ * lease reports itself lost (its connection dropped, a newer holder or a reset), or when
+ * a save is refused because another runner holds a newer lease. So a runner that lost
+ * its lease without noticing handles at most the batch in hand before it stops, and its
+ * checkpoint never lands over its successor's.
  */
 export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {}) =>
   Effect.gen(function* () {
@@ -33,21 +39,28 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
     const progressed = (checkpoint: Checkpoint) =>
       waits._tag === "Some" ? waits.value.progressed(projector.name, checkpoint) : Effect.void
 
-    const catchUp = Effect.gen(function* () {
+    const catchUp = Effect.fnUntraced(function* (lease: Lease) {
       let checkpoint = yield* checkpoints.load(projector.name)
       let saved = checkpoint
       let savedAt = yield* Clock.currentTimeMillis
       let idleMillis = 1
+      /** False when refused: another runner holds a newer lease. */
       const save = Effect.gen(function* () {
-        if (saved === checkpoint) return
-        yield* checkpoints.save(projector.name, checkpoint)
+        if (saved === checkpoint) return true
+        const refused = yield* checkpoints.save(lease, checkpoint).pipe(
+          Effect.as(false),
+          Effect.catchTag("LeaseLost", () => Effect.succeed(true))
+        )
+        if (refused) return false
         saved = checkpoint
         savedAt = yield* Clock.currentTimeMillis
+        return true
       })
+      const refused = "a save was refused: another runner holds a newer lease"
       while (true) {
         const batch = yield* store.readAll(checkpoint, batchSize)
         if (batch.events.length === 0) {
-          yield* save
+          if (!(yield* save)) return refused
           // An empty read right after news is often a commit still hidden behind another
           // transaction (readAll stops below the oldest one running), and the commit that
           // frees it may append nothing to wake us: look again soon, then less often. Every
@@ -66,15 +79,20 @@ export const runProjector = <R>(projector: Projector<R>, options: RunOptions = {
         // first. Under load the checkpoint is stored every `saveEveryMillis` and whenever
         // the projector catches up; a restart redoes at most that much, idempotently.
         yield* progressed(checkpoint)
-        if ((yield* Clock.currentTimeMillis) - savedAt >= saveEveryMillis) yield* save
+        if ((yield* Clock.currentTimeMillis) - savedAt >= saveEveryMillis && !(yield* save)) return refused
       }
     })
 
     const leased = Effect.scoped(
       Effect.gen(function* () {
-        const held = yield* checkpoints.lease(projector.name)
-        if (!held) return yield* Effect.sleep(options.standbyMillis ?? 5000)
-        return yield* catchUp
+        const lease = yield* checkpoints.lease(projector.name)
+        if (lease === undefined) return yield* Effect.sleep(options.standbyMillis ?? 5000)
+        const why = yield* catchUp(lease).pipe(
+          Effect.raceFirst(Effect.as(lease.lost, "the lease reported itself lost"))
+        )
+        yield* Effect.logWarning(
+          `projector ${projector.name} stopped (epoch ${lease.epoch}): ${why}; standing by`
+        )
       })
     )
 

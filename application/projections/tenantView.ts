@@ -1,17 +1,24 @@
-import type { ApiConfig, CacheVersions, CmsConfig, TenantEvent } from "../../domain/tenant/index.ts"
+import type { CacheVersions, CacheVersionsEvent } from "../../domain/cacheVersions/index.ts"
+import type { ApiConfig, CmsConfig, TenantEvent } from "../../domain/tenant/index.ts"
+import { typesOf } from "../events/catalog.ts"
 
 /**
  * The tenant as the API and the edge read it: configuration and state, never a secret.
- * `null` is "no live tenant" (never created, or deleted).
+ * Assembled from two inline read models, one per stream: the tenant's row (its own
+ * stream) and its cache versions (the cache-versions stream).
  */
-export interface TenantView {
+export interface TenantView extends TenantRow {
+  readonly versions: CacheVersions
+}
+
+/** `tenants`: what the tenant's own stream says. `null` is "no live tenant". */
+export interface TenantRow {
   readonly tenantId: string
   readonly slug: string
   readonly cms: CmsConfig
   readonly cacheTTL: number
   readonly websiteDomain: string | null
   readonly siteProxy: boolean
-  readonly versions: CacheVersions
   readonly apiConfig: ApiConfig | null
   readonly hasApiToken: boolean
   readonly apiTokenUpdatedAt: string | null
@@ -19,16 +26,42 @@ export interface TenantView {
   readonly updatedAt: string
 }
 
-export const tenantViewHandles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
+/** `tenant_cache_versions`: the newest bump of the tenant's cache-versions stream. */
+export interface CacheVersionsRow {
+  readonly versions: CacheVersions
+  readonly updatedAt: string
+}
+
+export const initialVersions: CacheVersions = {
+  apiCacheVersion: 1,
+  assetCacheVersion: 1,
+  htmlCacheVersion: 1
+}
+
+/** The view of a live tenant; its `updatedAt` is its newest change, a bump included. */
+export const tenantViewOf = (row: TenantRow, versions: CacheVersionsRow | null): TenantView => ({
+  ...row,
+  versions: versions?.versions ?? initialVersions,
+  updatedAt: versions !== null && versions.updatedAt > row.updatedAt ? versions.updatedAt : row.updatedAt
+})
+
+export const tenantRowHandles = typesOf(
   "TenantCreated",
   "TenantConfigUpdated",
-  "CacheVersionsBumped",
   "ApiConfigSaved",
   "ApiTokenSaved",
   "TenantDeleted"
+)
+
+export const cacheVersionsRowHandles = typesOf("CacheVersionsBumped")
+
+/** Everything that changes a tenant's view, whichever stream it is in (the edge snapshot follows these). */
+export const tenantViewHandles: ReadonlySet<string> = new Set([
+  ...tenantRowHandles,
+  ...cacheVersionsRowHandles
 ])
 
-export const evolveTenantView = (view: TenantView | null, event: TenantEvent): TenantView | null => {
+export const evolveTenantRow = (row: TenantRow | null, event: TenantEvent): TenantRow | null => {
   if (event._tag === "TenantCreated") {
     return {
       tenantId: event.tenantId,
@@ -37,7 +70,6 @@ export const evolveTenantView = (view: TenantView | null, event: TenantEvent): T
       cacheTTL: event.cacheTTL,
       websiteDomain: event.websiteDomain,
       siteProxy: event.siteProxy,
-      versions: { apiCacheVersion: 1, assetCacheVersion: 1, htmlCacheVersion: 1 },
       apiConfig: null,
       hasApiToken: false,
       apiTokenUpdatedAt: null,
@@ -45,20 +77,26 @@ export const evolveTenantView = (view: TenantView | null, event: TenantEvent): T
       updatedAt: event.at
     }
   }
-  if (view === null) return null
+  if (row === null) return null
   switch (event._tag) {
     case "TenantConfigUpdated":
-      return { ...view, ...event.changes, updatedAt: event.at }
-    case "CacheVersionsBumped":
-      return { ...view, versions: event.versions, updatedAt: event.at }
+      return { ...row, ...event.changes, updatedAt: event.at }
     case "ApiConfigSaved":
-      return { ...view, apiConfig: event.apiConfig, updatedAt: event.at }
+      return { ...row, apiConfig: event.apiConfig, updatedAt: event.at }
     case "ApiTokenSaved":
-      return { ...view, hasApiToken: true, apiTokenUpdatedAt: event.at, updatedAt: event.at }
+      return { ...row, hasApiToken: true, apiTokenUpdatedAt: event.at, updatedAt: event.at }
     case "TenantDeleted":
       return null
-    // Membership has its own read models (tenant_members, tenant_invites).
+    // The site-publish secret has its own read model (tenant_webhooks).
     default:
-      return view
+      return row
   }
 }
+
+export const evolveCacheVersionsRow = (
+  _row: CacheVersionsRow | null,
+  event: CacheVersionsEvent
+): CacheVersionsRow => ({
+  versions: event.versions,
+  updatedAt: event.at
+})

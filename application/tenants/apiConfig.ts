@@ -1,36 +1,59 @@
-import { Effect } from "effect"
-import type { ApiConfig } from "../../domain/tenant/index.ts"
+import { Effect, Schema } from "effect"
+import { ApiConfig, tenantStream } from "../../domain/tenant/index.ts"
+import { tenantAggregate } from "../aggregates.ts"
+import { InvalidInput, now } from "../context.ts"
+import { formatIssues } from "../formatIssues.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
-import { now, type RequestContext } from "./context.ts"
-import { runTenantCommand } from "./runTenantCommand.ts"
+import { runCommand } from "../runCommand.ts"
+import { tenantUseCase } from "../useCase.ts"
 
-/** Replaces the API proxy configuration; the token is saved separately and never here. */
-export const saveApiConfig = Effect.fn("saveApiConfig")(function* (
-  context: RequestContext,
-  tenantId: string,
-  apiConfig: ApiConfig
-) {
-  const at = yield* now
-  yield* runTenantCommand(context, tenantId, () =>
-    Effect.succeed({ _tag: "SaveApiConfig" as const, apiConfig, at })
-  )
-  return apiConfig
-})
+/** The API configuration as clients send it: the defaults are filled in here. */
+export type ApiConfigInput = Omit<ApiConfig, "apiCacheTTL" | "cacheEnabled" | "previewEnabled"> &
+  Partial<Pick<ApiConfig, "apiCacheTTL" | "cacheEnabled" | "previewEnabled">>
+
+const decodeApiConfig = Schema.decodeUnknownResult(ApiConfig)
+
+/**
+ * Replaces the API proxy configuration (`apiCacheTTL` 60, `cacheEnabled` true and
+ * `previewEnabled` false unless given) and answers it; the token is saved separately and
+ * never here.
+ */
+export const saveApiConfig = tenantUseCase(
+  "saveApiConfig",
+  "editor",
+  (context, access, input: ApiConfigInput) =>
+    Effect.gen(function* () {
+      const withDefaults = { apiCacheTTL: 60, cacheEnabled: true, previewEnabled: false, ...input }
+      const decoded = decodeApiConfig(withDefaults, { errors: "all", onExcessProperty: "error" })
+      if (decoded._tag === "Failure") {
+        return yield* new InvalidInput({
+          message: "The API configuration is invalid",
+          errors: formatIssues(decoded.failure, withDefaults)
+        })
+      }
+      const apiConfig = decoded.success
+      const { tenantId } = access.tenant
+      const at = yield* now
+      yield* runCommand(tenantAggregate, { streamId: tenantStream(tenantId), tenantId }, context, () =>
+        Effect.succeed({ _tag: "SaveApiConfig" as const, apiConfig, at })
+      )
+      return apiConfig
+    })
+)
 
 /**
  * Write-only: the token is sealed under the tenant's data key before it reaches the
  * event, so the log holds only ciphertext that dies with the tenant.
  */
-export const saveApiToken = Effect.fn("saveApiToken")(function* (
-  context: RequestContext,
-  tenantId: string,
-  token: string
-) {
-  const box = yield* SecretBox
-  const sealedToken = yield* box.seal(tenantId, token).pipe(Effect.orDie)
-  const at = yield* now
-  yield* runTenantCommand(context, tenantId, () =>
-    Effect.succeed({ _tag: "SaveApiToken" as const, sealedToken, at })
-  )
-  return { updatedAt: at }
-})
+export const saveApiToken = tenantUseCase("saveApiToken", "editor", (context, access, token: string) =>
+  Effect.gen(function* () {
+    const { tenantId } = access.tenant
+    const box = yield* SecretBox
+    const sealedToken = yield* box.seal(tenantId, token).pipe(Effect.orDie)
+    const at = yield* now
+    yield* runCommand(tenantAggregate, { streamId: tenantStream(tenantId), tenantId }, context, () =>
+      Effect.succeed({ _tag: "SaveApiToken" as const, sealedToken, at })
+    )
+    return { updatedAt: at }
+  })
+)

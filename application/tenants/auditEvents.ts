@@ -1,13 +1,19 @@
 import { Effect } from "effect"
 import { toAuditEntry } from "../audit/auditEntry.ts"
 import { EventStore } from "../ports/EventStore.ts"
+import { tenantUseCase } from "../useCase.ts"
 
 /** A page of the tenant's history, newest first, keyset-paged on the event id. */
-export const auditEvents = Effect.fn("auditEvents")(function* (
-  tenantId: string,
-  page: { readonly limit: number; readonly beforeId?: number | undefined }
-) {
-  const store = yield* EventStore
-  const log = yield* store.readTenantLog(tenantId, { limit: page.limit, beforePosition: page.beforeId })
-  return { events: log.events.map(toAuditEntry), hasMore: log.hasMore }
-})
+export const auditEvents = tenantUseCase(
+  "auditEvents",
+  "viewer",
+  (_context, access, page: { readonly limit: number; readonly beforeId?: number | undefined }) =>
+    Effect.gen(function* () {
+      const store = yield* EventStore
+      const log = yield* store.readTenantLog(access.tenant.tenantId, {
+        limit: page.limit,
+        beforePosition: page.beforeId
+      })
+      return { events: log.events.map(toAuditEntry), hasMore: log.hasMore }
+    })
+)

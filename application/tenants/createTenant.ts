@@ -1,11 +1,13 @@
 import { Effect, Semaphore } from "effect"
-import { TenantId, type UserId } from "../../domain/shared/ids.ts"
-import type { CmsConfig, Slug } from "../../domain/tenant/index.ts"
+import { TenantId } from "../../domain/shared/ids.ts"
+import { type CmsConfig, type Slug, tenantStream } from "../../domain/tenant/index.ts"
+import { tenantAggregate } from "../aggregates.ts"
 import { Config, edgeKey, proxyBase } from "../config.ts"
+import { now, PlanLimitReached, SlugAlreadyUsed } from "../context.ts"
 import { Ids } from "../ports/Ids.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
-import { now, PlanLimitReached, type RequestContext, SlugTaken } from "./context.ts"
-import { runTenantCommand } from "./runTenantCommand.ts"
+import { runCommand } from "../runCommand.ts"
+import { userUseCase } from "../useCase.ts"
 
 export interface CreateTenantInput {
   readonly slug: Slug
@@ -42,36 +44,49 @@ const oneAtATimePerOwner = <A, E, R>(ownerId: string, effect: Effect.Effect<A, E
  * is settled by the unique index in the append's own transaction, so two racing
  * creates of one slug cannot both win.
  */
-export const createTenant = (context: RequestContext, input: CreateTenantInput) =>
-  oneAtATimePerOwner(context.actor.id, createTenantNow(context, input))
-
-const createTenantNow = Effect.fn("createTenant")(function* (
-  context: RequestContext,
-  input: CreateTenantInput
-) {
-  const config = yield* Config
-  const readModel = yield* TenantReadModel
-  const ids = yield* Ids
-  const plan = config.plans[config.defaultPlan] ?? { maxTenants: 0 }
-  const owned = yield* readModel.countOwnedBy(context.actor.id)
-  if (owned >= plan.maxTenants) {
-    return yield* new PlanLimitReached({ plan: config.defaultPlan, maxTenants: plan.maxTenants })
-  }
-  if ((yield* readModel.bySlug(input.slug)) !== undefined) return yield* new SlugTaken({ slug: input.slug })
-  const tenantId = TenantId.make(yield* ids.make("tnt"))
-  const at = yield* now
-  yield* runTenantCommand(context, tenantId, () =>
-    Effect.succeed({
-      _tag: "CreateTenant" as const,
-      tenantId,
-      slug: input.slug,
-      cms: input.cms,
-      cacheTTL: input.cacheTTL ?? defaultCacheTTL,
-      websiteDomain: input.websiteDomain ?? null,
-      siteProxy: input.siteProxy ?? false,
-      ownerId: context.actor.id as UserId,
-      at
+export const createTenant = userUseCase("createTenant", (context, user, input: CreateTenantInput) =>
+  oneAtATimePerOwner(
+    user.userId,
+    Effect.gen(function* () {
+      const config = yield* Config
+      const readModel = yield* TenantReadModel
+      const ids = yield* Ids
+      const plan = config.plans[config.defaultPlan] ?? { maxTenants: 0 }
+      const owned = yield* readModel.countOwnedBy(user.userId)
+      if (owned >= plan.maxTenants) {
+        return yield* new PlanLimitReached({ plan: config.defaultPlan, maxTenants: plan.maxTenants })
+      }
+      if ((yield* readModel.bySlug(input.slug)) !== undefined)
+        return yield* new SlugAlreadyUsed({ slug: input.slug })
+      const tenantId = TenantId.make(yield* ids.make("tnt"))
+      const at = yield* now
+      yield* runCommand(tenantAggregate, { streamId: tenantStream(tenantId), tenantId }, context, () =>
+        Effect.succeed({
+          _tag: "CreateTenant" as const,
+          tenantId,
+          slug: input.slug,
+          cms: input.cms,
+          cacheTTL: input.cacheTTL ?? defaultCacheTTL,
+          websiteDomain: input.websiteDomain ?? null,
+          siteProxy: input.siteProxy ?? false,
+          ownerId: user.userId,
+          at
+        })
+      ).pipe(
+        Effect.catchTag("UniqueKeyTaken", () => Effect.fail(new SlugAlreadyUsed({ slug: input.slug }))),
+        // A brand-new stream with a random id only meets itself: anything else is a bug.
+        Effect.catchTags({
+          TenantAlreadyExists: Effect.die,
+          TenantNotFound: Effect.die,
+          ConcurrencyConflict: Effect.die
+        })
+      )
+      return {
+        tenantId,
+        slug: input.slug,
+        key: edgeKey(input.slug),
+        proxyBase: proxyBase(config, input.slug)
+      }
     })
-  ).pipe(Effect.catchTag("UniqueKeyTaken", () => Effect.fail(new SlugTaken({ slug: input.slug }))))
-  return { tenantId, slug: input.slug, key: edgeKey(input.slug), proxyBase: proxyBase(config, input.slug) }
-})
+  )
+)

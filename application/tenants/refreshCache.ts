@@ -1,21 +1,31 @@
 import { Effect } from "effect"
-import type { CacheTarget, CacheVersions } from "../../domain/tenant/index.ts"
-import { now, type RequestContext } from "./context.ts"
-import { runTenantCommand } from "./runTenantCommand.ts"
+import {
+  type CacheTarget,
+  type CacheVersions,
+  cacheVersionsStream
+} from "../../domain/cacheVersions/index.ts"
+import { cacheVersionsAggregate } from "../aggregates.ts"
+import { now } from "../context.ts"
+import { readTenant, runCommand } from "../runCommand.ts"
+import { tenantUseCase } from "../useCase.ts"
 
 /** Bumps the chosen cache version(s) by exactly one; concurrent calls each count. */
-export const refreshCache = Effect.fn("refreshCache")(function* (
-  context: RequestContext,
-  tenantId: string,
-  target: CacheTarget
-) {
-  const at = yield* now
-  const handled = yield* runTenantCommand(context, tenantId, () =>
-    Effect.succeed({ _tag: "BumpCacheVersions" as const, target, at })
-  )
-  const bumped = handled.decided.at(-1)
-  return {
-    versions: (bumped?._tag === "CacheVersionsBumped" ? bumped.versions : undefined) as CacheVersions,
-    events: handled.events
-  }
-})
+export const refreshCache = tenantUseCase("refreshCache", "editor", (context, access, target: CacheTarget) =>
+  Effect.gen(function* () {
+    const { tenantId } = access.tenant
+    const at = yield* now
+    const handled = yield* runCommand(
+      cacheVersionsAggregate,
+      { streamId: cacheVersionsStream(tenantId), tenantId },
+      context,
+      (_state, read) =>
+        Effect.map(readTenant(read, tenantId), (tenant) => ({
+          _tag: "BumpCacheVersions" as const,
+          target,
+          tenantLive: tenant.status === "active",
+          at
+        }))
+    )
+    return { versions: handled.state.versions as CacheVersions, events: handled.events }
+  })
+)

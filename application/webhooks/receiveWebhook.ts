@@ -1,13 +1,19 @@
 import { Cause, Clock, Effect, Fiber, Option } from "effect"
-import type {
-  CacheTarget,
-  CacheVersions,
-  TenantCommand,
-  TenantEvent,
-  TenantState
-} from "../../domain/tenant/index.ts"
+import {
+  type CacheTarget,
+  type CacheVersions,
+  type CacheVersionsCommand,
+  type CacheVersionsEvent,
+  type CacheVersionsState,
+  cacheVersionsStream
+} from "../../domain/cacheVersions/index.ts"
+import type { TenantId, WebhookId } from "../../domain/shared/ids.ts"
+import { webhookStream } from "../../domain/webhook/index.ts"
+import { cacheVersionsAggregate, webhookAggregate } from "../aggregates.ts"
+import { Principal } from "../auth/principal.ts"
+import type { RequestContext } from "../context.ts"
 import { edgeConfigProjectorName } from "../edge/edgeConfigProjector.ts"
-import type { Handled } from "../handleCommand.ts"
+import type { CommandContext, Handled } from "../handleCommand.ts"
 import type { Checkpoint } from "../ports/EventStore.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
 import {
@@ -18,8 +24,7 @@ import {
   WebhookStore
 } from "../ports/WebhookStore.ts"
 import { ProjectionWaits } from "../projections/projectionWaits.ts"
-import type { RequestContext } from "../tenants/context.ts"
-import { runTenantCommand } from "../tenants/runTenantCommand.ts"
+import { readTenant, runCommand } from "../runCommand.ts"
 
 /** How long a delivery waits for `proxy:{slug}` to carry its new versions. */
 export const kvSyncTimeoutMillis = 5000
@@ -29,35 +34,37 @@ const receiptAfterMillis = 100
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
-type BumpCommand = Extract<TenantCommand, { _tag: "BumpCacheVersions" | "BumpCacheVersionsForWebhook" }>
+type Bumped = Handled<CacheVersionsEvent, CacheVersionsState>
 
-const versionsOf = (state: TenantState): CacheVersions | undefined =>
-  state.status === "active" ? state.versions : undefined
-
-const lastCheckpoint = (handled: Handled<TenantEvent, TenantState>): Checkpoint | undefined => {
+const lastCheckpoint = (handled: Bumped): Checkpoint | undefined => {
   const last = handled.events.at(-1)
   return last === undefined ? undefined : { transactionId: last.transactionId, position: last.position }
 }
 
 /**
  * Bumps `targets` one after the other (each exactly once, group-committed with concurrent
- * deliveries), each with the command `bumpOf` makes for it.
+ * deliveries), each with the command `bumpOf` makes for it from what it reads.
  */
 const bump = (
   context: RequestContext,
   tenantId: string,
   targets: ReadonlyArray<CacheTarget>,
-  bumpOf: (target: CacheTarget, at: string) => BumpCommand
+  bumpOf: (target: CacheTarget, at: string, read: CommandContext) => Effect.Effect<CacheVersionsCommand>
 ) =>
   Effect.gen(function* () {
-    let handled: Handled<TenantEvent, TenantState> | undefined
+    let handled: Bumped | undefined
     let checkpoint: Checkpoint | undefined
     for (const target of targets) {
       const at = iso(yield* Clock.currentTimeMillis)
-      handled = yield* runTenantCommand(context, tenantId, () => Effect.succeed(bumpOf(target, at)))
+      handled = yield* runCommand(
+        cacheVersionsAggregate,
+        { streamId: cacheVersionsStream(tenantId), tenantId },
+        context,
+        (_state, read) => bumpOf(target, at, read)
+      )
       checkpoint = lastCheckpoint(handled) ?? checkpoint
     }
-    return { state: handled?.state, checkpoint }
+    return { versions: handled?.state.versions, checkpoint }
   })
 
 /** Waits for the edge-config projector to have written everything up to `checkpoint`. */
@@ -126,7 +133,10 @@ export const receiveCacheRefresh = Effect.fnUntraced(function* (
   if (targets.length === 0) return { _tag: "NothingToRefresh" } as CacheRefreshOutcome
 
   const received = yield* Clock.currentTimeMillis
-  const context: RequestContext = { actor: { type: "webhook", id: webhookId }, requestId: delivery.requestId }
+  const context: RequestContext = {
+    principal: Principal.webhook(webhook.webhookId as WebhookId, webhook.tenantId as TenantId),
+    requestId: delivery.requestId
+  }
   const receipt: ReceivedDelivery = {
     webhookId,
     tenantId: webhook.tenantId,
@@ -176,17 +186,29 @@ export const receiveCacheRefresh = Effect.fnUntraced(function* (
         : store.recordFinished(receiptId, outcome)
     })
 
-  // The stream checks the secret again (see BumpCacheVersionsForWebhook): this node's
-  // lookup may be a moment behind a regeneration on another node.
-  const secretHash = secrets.digest(secret)
+  // The decider checks the secret again against the webhook's own stream, which guards
+  // the append (see BumpCacheVersionsForWebhook): this node's lookup may be a moment
+  // behind a regeneration on another node.
+  const presentedSecretHash = secrets.digest(secret)
   const bumped = yield* Effect.exit(
-    bump(context, webhook.tenantId, targets, (target, at) => ({
-      _tag: "BumpCacheVersionsForWebhook",
-      webhookId,
-      secretHash,
-      target,
-      at
-    }))
+    bump(context, webhook.tenantId, targets, (target, at, read) =>
+      Effect.gen(function* () {
+        const own = yield* read.read(webhookAggregate, webhookStream(webhook.webhookId))
+        const tenant = yield* readTenant(read, webhook.tenantId)
+        return {
+          _tag: "BumpCacheVersionsForWebhook" as const,
+          webhookId: webhook.webhookId as WebhookId,
+          target,
+          tenantLive: tenant.status === "active",
+          webhook:
+            own.status === "active" && own.tenantId === webhook.tenantId
+              ? { secretHash: own.secretHash }
+              : null,
+          presentedSecretHash,
+          at
+        }
+      })
+    )
   )
   const refused =
     bumped._tag === "Failure" &&
@@ -207,7 +229,7 @@ export const receiveCacheRefresh = Effect.fnUntraced(function* (
     yield* finish({ ok: false, versions: undefined, message: "The cache versions could not be bumped" })
     return { _tag: "Failed" } as CacheRefreshOutcome
   }
-  const versions = bumped.value.state === undefined ? undefined : versionsOf(bumped.value.state)
+  const versions = bumped.value.versions
   const reached = yield* synced(bumped.value.checkpoint)
   if (!reached || versions === undefined) {
     yield* finish({
@@ -248,15 +270,26 @@ export const receiveSitePublish = Effect.fn("receiveSitePublish")(function* (
   if (expected._tag === "None") return { _tag: "TenantNotFound" } as SitePublishOutcome
   if (!secrets.matches(secret, secrets.digest(expected.value)))
     return { _tag: "BadSecret" } as SitePublishOutcome
-  const context: RequestContext = { actor: { type: "webhook", id: "site-publish" }, requestId }
+  const context: RequestContext = { principal: Principal.sitePublish(found.tenantId as TenantId), requestId }
   const bumped = yield* Effect.exit(
-    bump(context, found.tenantId, ["html"], (target, at) => ({ _tag: "BumpCacheVersions", target, at }))
+    bump(context, found.tenantId, ["html"], (target, at, read) =>
+      Effect.map(readTenant(read, found.tenantId), (tenant) => ({
+        _tag: "BumpCacheVersions" as const,
+        target,
+        tenantLive: tenant.status === "active",
+        at
+      }))
+    )
   )
+  const gone =
+    bumped._tag === "Failure" &&
+    Option.exists(Cause.findErrorOption(bumped.cause), (error) => error._tag === "TenantNotFound")
+  if (gone) return { _tag: "TenantNotFound" } as SitePublishOutcome
   if (bumped._tag === "Failure") {
     yield* Effect.logWarning("site-publish webhook: refresh failed", { slug }, bumped.cause)
     return { _tag: "Failed" } as SitePublishOutcome
   }
-  const versions = bumped.value.state === undefined ? undefined : versionsOf(bumped.value.state)
+  const versions = bumped.value.versions
   if (versions === undefined) return { _tag: "TenantNotFound" } as SitePublishOutcome
   if (!(yield* synced(bumped.value.checkpoint))) return { _tag: "Failed" } as SitePublishOutcome
   return { _tag: "Refreshed", htmlCacheVersion: versions.htmlCacheVersion } as SitePublishOutcome

@@ -1,49 +1,57 @@
 import { Effect } from "effect"
-import type { TenantState } from "../../domain/tenant/index.ts"
+import { type TenantState, tenantStream } from "../../domain/tenant/index.ts"
+import { tenantAggregate } from "../aggregates.ts"
+import { now } from "../context.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
 import { WebhookSecrets } from "../ports/WebhookStore.ts"
-import { now, type RequestContext } from "../tenants/context.ts"
-import { runTenantCommand } from "../tenants/runTenantCommand.ts"
+import { runCommand } from "../runCommand.ts"
+import { tenantUseCase } from "../useCase.ts"
 
-const sealedOf = (state: TenantState) => (state.status === "active" ? state.webhookSecret : undefined)
+const sealedOf = (state: TenantState) => (state.status === "active" ? state.webhookSecret : null)
 
 /**
  * The site-publish secret (`POST …/webhook-secret`): generated on first call, the same
  * one afterwards. It is sealed under the tenant's data key so it can be shown again.
  */
-export const ensureWebhookSecret = Effect.fn("ensureWebhookSecret")(function* (
-  context: RequestContext,
-  tenantId: string
-) {
-  const box = yield* SecretBox
-  const secrets = yield* WebhookSecrets
-  const at = yield* now
-  const handled = yield* runTenantCommand(context, tenantId, (state) =>
-    sealedOf(state) !== undefined
-      ? Effect.succeed({ _tag: "GenerateWebhookSecret" as const, sealedSecret: sealedOf(state)!, at })
-      : Effect.map(box.seal(tenantId, secrets.generate("whs_")).pipe(Effect.orDie), (sealedSecret) => ({
-          _tag: "GenerateWebhookSecret" as const,
-          sealedSecret,
-          at
-        }))
-  )
-  const sealed = sealedOf(handled.state)
-  if (sealed === undefined) return yield* Effect.die(new Error("webhook secret missing after generation"))
-  return { secret: yield* box.open(tenantId, sealed).pipe(Effect.orDie) }
-})
+export const ensureWebhookSecret = tenantUseCase("ensureWebhookSecret", "editor", (context, access) =>
+  Effect.gen(function* () {
+    const { tenantId } = access.tenant
+    const box = yield* SecretBox
+    const secrets = yield* WebhookSecrets
+    const at = yield* now
+    const handled = yield* runCommand(
+      tenantAggregate,
+      { streamId: tenantStream(tenantId), tenantId },
+      context,
+      (state) => {
+        const existing = sealedOf(state)
+        return existing !== null
+          ? Effect.succeed({ _tag: "GenerateWebhookSecret" as const, sealedSecret: existing, at })
+          : Effect.map(box.seal(tenantId, secrets.generate("whs_")).pipe(Effect.orDie), (sealedSecret) => ({
+              _tag: "GenerateWebhookSecret" as const,
+              sealedSecret,
+              at
+            }))
+      }
+    )
+    const sealed = sealedOf(handled.state)
+    if (sealed === null) return yield* Effect.die(new Error("webhook secret missing after generation"))
+    return { secret: yield* box.open(tenantId, sealed).pipe(Effect.orDie) }
+  })
+)
 
 /** `PUT …/webhook-secret`: a new secret; the old one fails from the moment this returns. */
-export const rotateWebhookSecret = Effect.fn("rotateWebhookSecret")(function* (
-  context: RequestContext,
-  tenantId: string
-) {
-  const box = yield* SecretBox
-  const secrets = yield* WebhookSecrets
-  const secret = secrets.generate("whs_")
-  const sealedSecret = yield* box.seal(tenantId, secret).pipe(Effect.orDie)
-  const at = yield* now
-  yield* runTenantCommand(context, tenantId, () =>
-    Effect.succeed({ _tag: "RotateWebhookSecret" as const, sealedSecret, at })
-  )
-  return { secret }
-})
+export const rotateWebhookSecret = tenantUseCase("rotateWebhookSecret", "admin", (context, access) =>
+  Effect.gen(function* () {
+    const { tenantId } = access.tenant
+    const box = yield* SecretBox
+    const secrets = yield* WebhookSecrets
+    const secret = secrets.generate("whs_")
+    const sealedSecret = yield* box.seal(tenantId, secret).pipe(Effect.orDie)
+    const at = yield* now
+    yield* runCommand(tenantAggregate, { streamId: tenantStream(tenantId), tenantId }, context, () =>
+      Effect.succeed({ _tag: "RotateWebhookSecret" as const, sealedSecret, at })
+    )
+    return { secret }
+  })
+)

@@ -7,7 +7,7 @@ import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
-import { EventStore, startOfLog } from "../../application/ports/EventStore.ts"
+import { EventStore } from "../../application/ports/EventStore.ts"
 import { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
 
 /** A refusal the user can act on: printed as one line, exit code 1. */
@@ -74,7 +74,7 @@ const replay = Command.make(
       }
       const checkpoints = yield* ProjectionCheckpoints
       for (const name of async) {
-        yield* checkpoints.save(name, startOfLog)
+        yield* checkpoints.reset(name)
         yield* Console.log(`${name}: checkpoint reset; the running server replays it from the start`)
       }
     }).pipe(Effect.provide(storage))

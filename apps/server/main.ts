@@ -38,8 +38,5 @@ const announce = Layer.effectDiscard(
 )
 
 Layer.launch(
-  announce.pipe(
-    Layer.provideMerge(TenantryHttp.serve({ port: settings.port, host: settings.host })),
-    Layer.provide(appLayer(settings))
-  )
+  announce.pipe(Layer.provideMerge(TenantryHttp.serve(settings)), Layer.provide(appLayer(settings)))
 ).pipe(NodeRuntime.runMain)

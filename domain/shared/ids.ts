@@ -2,7 +2,8 @@ import { Schema } from "effect"
 
 /** The user id a session carries (`sub`). */
 export const UserId = Schema.NonEmptyString.pipe(
-  Schema.check(Schema.isMaxLength(255)),
+  // Code points, as JSON Schema's `maxLength` counts them (255 UTF-16 units would refuse fewer emoji).
+  Schema.check(Schema.isMaxCodePoints(255, { expected: "a value with a length of at most 255" })),
   Schema.brand("UserId")
 )
 export type UserId = typeof UserId.Type
@@ -13,6 +14,13 @@ export const TenantId = Schema.String.pipe(
   Schema.brand("TenantId")
 )
 export type TenantId = typeof TenantId.Type
+
+/** `whk_…` ids of cache-refresh webhooks; each webhook is a stream of its own. */
+export const WebhookId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^whk_[a-z0-9]{8,64}$/)),
+  Schema.brand("WebhookId")
+)
+export type WebhookId = typeof WebhookId.Type
 
 /** An instant as an ISO-8601 UTC string, so events stay plain JSON. */
 export const Instant = Schema.String.pipe(

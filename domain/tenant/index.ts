@@ -8,15 +8,12 @@ import { evolve, initialState, type TenantState } from "./state.ts"
 export * from "./apiConfig.ts"
 export * from "./cms.ts"
 export * from "./commands.ts"
-export { bumped } from "./decide.ts"
 export * from "./errors.ts"
 export * from "./events.ts"
-export { actingRole, constantTimeEqual } from "./members.ts"
-export * from "./membership.ts"
 export * from "./slug.ts"
 export * from "./state.ts"
-export * from "./upcasters.ts"
 
+/** The tenant: its life, slug, configuration, API settings and site-publish secret. */
 export const tenantDecider: Decider<TenantCommand, TenantEvent, TenantState, TenantError> = {
   initialState,
   decide,

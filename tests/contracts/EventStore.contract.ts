@@ -1,8 +1,5 @@
-import { PgClient } from "@effect/sql-pg"
 import { assert, layer } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Redacted, Result } from "effect"
-import { SqlClient } from "effect/sql"
-import { encodeTenantEvent } from "../../application/events/tenantCodec.ts"
+import { Effect, Exit, Fiber, type Layer, Result } from "effect"
 import {
   type AppendOutcome,
   type EventMetadata,
@@ -11,33 +8,16 @@ import {
   type RecordedEvent,
   startOfLog
 } from "../../application/ports/EventStore.ts"
-import type { TenantId, UserId } from "../../domain/shared/ids.ts"
-import type { Slug } from "../../domain/tenant/index.ts"
-import { postgresUrl } from "../support/services.ts"
 
-const metadata: EventMetadata = { actor: { type: "system", id: "contract" }, requestId: "req_1" }
-const event = (n: number, type = "Noted"): NewEvent => ({
+export const metadata: EventMetadata = { actor: { type: "system", id: "contract" }, requestId: "req_1" }
+export const event = (n: number, type = "Noted"): NewEvent => ({
   type,
   schemaVersion: 1,
   data: { n, pad: "x".repeat(64) }
 })
-const uniqueStream = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`
+export const uniqueStream = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`
 
-/** A tenant's creation as stored: it goes through the `tenants` inline projection and its slug rule. */
-const tenantCreated = (tenantId: string, slug: string): NewEvent =>
-  encodeTenantEvent({
-    _tag: "TenantCreated",
-    tenantId: tenantId as TenantId,
-    slug: slug as Slug,
-    cms: { cms: "contentful", spaceId: "abc" },
-    cacheTTL: 300,
-    websiteDomain: null,
-    siteProxy: false,
-    ownerId: "user_contract" as UserId,
-    at: "2026-11-24T12:00:00.000Z"
-  })
-
-const appended = (outcome: AppendOutcome | undefined) => {
+export const appended = (outcome: AppendOutcome | undefined) => {
   if (outcome === undefined || Result.isFailure(outcome))
     return assert.fail(`expected appended, got ${String(outcome)}`)
   return outcome.success
@@ -67,13 +47,12 @@ const readEverything = (store: EventStore["Service"]) =>
   })
 
 /**
- * What every EventStore must do, whatever it stores in. Run once per implementation
- * (see EventStore.*.int.test.ts).
+ * What every EventStore must do, whatever it stores in: the port's promises. Run once per
+ * implementation (EventStore.int.test.ts on PGlite and PostgreSQL, InMemoryEventStore.test.ts);
+ * what only the SQL store does (inline projections, the readAll horizon on a real server) is
+ * SqlEventStore.contract.ts.
  */
-export const eventStoreContract = <E>(
-  name: string,
-  storage: Layer.Layer<EventStore | SqlClient.SqlClient, E>
-) =>
+export const eventStoreContract = <E>(name: string, storage: Layer.Layer<EventStore, E>) =>
   layer(storage, { excludeTestServices: true, timeout: 120_000 })(`EventStore contract: ${name}`, (it) => {
     it.effect("given a new stream, when appending, then readStream returns the events at versions 1..n", () =>
       Effect.gen(function* () {
@@ -371,79 +350,148 @@ export const eventStoreContract = <E>(
     )
 
     it.effect(
-      "given an appendMany where an inline projection refuses one request (a taken slug), then it fails UniqueKeyTaken and nothing of any request is written",
+      "given a stream, then readLastEvent answers its newest event, and undefined for a stream with none",
       () =>
         Effect.gen(function* () {
           const store = yield* EventStore
-          const sql = yield* SqlClient.SqlClient
-          const slug = `slug-${uniqueStream("k")}`
-          const holder = uniqueStream("tnt-holder")
+          const stream = uniqueStream("last")
+          assert.isUndefined(yield* store.readLastEvent(stream))
           yield* store.append({
-            streamId: `tenant-${holder}`,
-            tenantId: holder,
+            streamId: stream,
+            tenantId: "t1",
             expectedVersion: 0,
-            events: [tenantCreated(holder, slug)],
+            events: [event(1), event(2)],
             metadata
           })
-          const innocent = uniqueStream("tnt-innocent")
-          const offender = uniqueStream("tnt-offender")
-          const plain = uniqueStream("plain")
-          const headBefore = yield* store.headPosition
-          const exit = yield* Effect.exit(
-            store.appendMany([
-              {
-                streamId: `tenant-${innocent}`,
-                tenantId: innocent,
-                expectedVersion: 0,
-                events: [tenantCreated(innocent, `${slug}-free`)],
-                metadata
-              },
-              { streamId: plain, tenantId: "t1", expectedVersion: 0, events: [event(1)], metadata },
-              {
-                streamId: `tenant-${offender}`,
-                tenantId: offender,
-                expectedVersion: 0,
-                events: [tenantCreated(offender, slug)],
-                metadata
-              }
-            ])
+          yield* store.append({
+            streamId: stream,
+            tenantId: "t1",
+            expectedVersion: 2,
+            events: [event(3)],
+            metadata
+          })
+          const last = yield* store.readLastEvent(stream)
+          assert.deepStrictEqual([last?.streamVersion, last?.data.n], [3, 3])
+        })
+    )
+
+    it.effect(
+      "given a decision that read another stream, when that stream is still at the version read, then the append goes through; when it moved (or was born), VersionConflict and nothing is written",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const guarded = uniqueStream("guarded")
+          const other = uniqueStream("other")
+          const absent = uniqueStream("absent")
+          yield* store.append({
+            streamId: other,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(1)],
+            metadata
+          })
+          const ok = yield* store.append({
+            streamId: guarded,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(10)],
+            metadata,
+            guards: [
+              { streamId: other, version: 1 },
+              { streamId: absent, version: 0 }
+            ]
+          })
+          assert.strictEqual(ok.nextVersion, 1)
+          yield* store.append({
+            streamId: other,
+            tenantId: "t1",
+            expectedVersion: 1,
+            events: [event(2)],
+            metadata
+          })
+          const stale = yield* Effect.flip(
+            store.append({
+              streamId: guarded,
+              tenantId: "t1",
+              expectedVersion: 1,
+              events: [event(11)],
+              metadata,
+              guards: [{ streamId: other, version: 1 }]
+            })
           )
-          assert.isTrue(Exit.isFailure(exit))
-          assert.include(JSON.stringify(exit), "UniqueKeyTaken")
-          for (const streamId of [`tenant-${innocent}`, plain, `tenant-${offender}`]) {
-            assert.strictEqual((yield* store.readStream(streamId)).length, 0, `${streamId} has no events`)
-          }
-          const count = (rows: ReadonlyArray<{ n: unknown }>) => Number(rows[0]?.n ?? 0)
-          assert.strictEqual(
-            count(
-              yield* sql<{ n: unknown }>`SELECT count(*) AS n FROM streams
-                WHERE stream_id IN (${`tenant-${innocent}`}, ${plain}, ${`tenant-${offender}`})`
-            ),
-            0,
-            "no stream row"
+          assert.strictEqual(stale._tag, "VersionConflict")
+          yield* store.append({
+            streamId: absent,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(1)],
+            metadata
+          })
+          const born = yield* Effect.flip(
+            store.append({
+              streamId: guarded,
+              tenantId: "t1",
+              expectedVersion: 1,
+              events: [event(12)],
+              metadata,
+              guards: [{ streamId: absent, version: 0 }]
+            })
           )
-          assert.strictEqual(
-            count(
-              yield* sql<{
-                n: unknown
-              }>`SELECT count(*) AS n FROM tenants WHERE tenant_id IN (${innocent}, ${offender})`
-            ),
-            0,
-            "no read-model row"
+          assert.strictEqual(born._tag, "VersionConflict")
+          assert.deepStrictEqual(
+            (yield* store.readStream(guarded)).map((e) => e.data.n),
+            [10]
           )
-          // The same requests without the offender go through.
+          const fresh = yield* store.append({
+            streamId: guarded,
+            tenantId: "t1",
+            expectedVersion: 1,
+            events: [event(13)],
+            metadata,
+            guards: [
+              { streamId: other, version: 2 },
+              { streamId: absent, version: 1 }
+            ]
+          })
+          assert.strictEqual(fresh.nextVersion, 2)
+        })
+    )
+
+    it.effect(
+      "given an appendMany whose one request's guard has moved, then only that request gets VersionConflict and the others are appended",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* EventStore
+          const other = uniqueStream("other")
+          yield* store.append({
+            streamId: other,
+            tenantId: "t1",
+            expectedVersion: 0,
+            events: [event(1), event(2)],
+            metadata
+          })
+          const [good, stale] = [uniqueStream("good"), uniqueStream("stale")]
           const outcomes = yield* store.appendMany([
             {
-              streamId: `tenant-${innocent}`,
-              tenantId: innocent,
+              streamId: good,
+              tenantId: "t1",
               expectedVersion: 0,
-              events: [tenantCreated(innocent, `${slug}-free`)],
-              metadata
+              events: [event(1)],
+              metadata,
+              guards: [{ streamId: other, version: 2 }]
             },
-            { streamId: plain, tenantId: "t1", expectedVersion: 0, events: [event(1)], metadata }
+            {
+              streamId: stale,
+              tenantId: "t1",
+              expectedVersion: 0,
+              events: [event(1)],
+              metadata,
+              guards: [{ streamId: other, version: 1 }]
+            }
           ])
-          assert.isTrue(outcomes.every(Result.isSuccess))
-          assert.isTrue(appended(outcomes[0]).events[0]!.position > headBefore)
+          assert.strictEqual(appended(outcomes[0]).nextVersion, 1)
+          assert.isTrue(Result.isFailure(outcomes[1]!))
+          assert.deepStrictEqual(yield* store.readStream(stale), [])
         })
     )
 
@@ -623,97 +671,6 @@ export const eventStoreContract = <E>(
         })
       })
     )
-
-    if (name === "postgres" && postgresUrl !== undefined) {
-      const otherDatabase = postgresUrl
-      /** A client on another database of the same server, for the scope. */
-      const otherDatabaseClient = Effect.map(
-        Layer.build(PgClient.layer({ url: Redacted.make(otherDatabase), maxConnections: 1 })),
-        (services) => Context.get(services, SqlClient.SqlClient)
-      )
-      /** Where the log ends now, as a checkpoint. */
-      const head = (store: EventStore["Service"]) =>
-        Effect.map(store.readAll(startOfLog, 1_000_000), (batch) => batch.checkpoint)
-      it.effect(
-        "readAll inside a transaction that has written events does not read past them (they may yet roll back), even once later transactions have taken xids",
-        () =>
-          Effect.gen(function* () {
-            const store = yield* EventStore
-            const sql = yield* SqlClient.SqlClient
-            const before = yield* head(store)
-            const elsewhere = yield* otherDatabaseClient
-            const stream = uniqueStream("own-uncommitted")
-            const seenInside = yield* sql.withTransaction(
-              Effect.gen(function* () {
-                yield* sql`INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata)
-                VALUES (${stream}, 1, 't1', 'Noted', 1, '{}'::jsonb, '{}'::jsonb)`
-                // A later xid, committed: the snapshot's xmax moves past this transaction's own.
-                yield* elsewhere`SELECT pg_current_xact_id()::text AS xid`
-                const batch = yield* store.readAll(before, 1_000_000)
-                return batch.events.some((recorded) => recorded.streamId === stream)
-              })
-            )
-            assert.isFalse(seenInside, "readAll returned its own transaction's uncommitted event")
-          }).pipe(Effect.scoped)
-      )
-
-      it.effect(
-        "given a transaction holding an xid in another database of the server, then readAll reads past it; one in this database still holds it back",
-        () =>
-          Effect.gen(function* () {
-            const store = yield* EventStore
-            const sql = yield* SqlClient.SqlClient
-            const before = yield* head(store)
-            const seen = (stream: string) =>
-              Effect.map(store.readAll(before, 1_000_000), (batch) =>
-                batch.events.some((recorded) => recorded.streamId === stream)
-              )
-            const append = (stream: string) =>
-              store.append({
-                streamId: stream,
-                tenantId: "t1",
-                expectedVersion: 0,
-                events: [event(1)],
-                metadata
-              })
-            /** Opens a transaction on `client` that takes an xid and stays open until `release`. */
-            const holdXid = (client: SqlClient.SqlClient) =>
-              Effect.gen(function* () {
-                const holding = yield* Deferred.make<void>()
-                const release = yield* Deferred.make<void>()
-                const fiber = yield* Effect.forkChild(
-                  client.withTransaction(
-                    Effect.gen(function* () {
-                      // As text: a bare xid8 column was never answered by the driver (the test hung).
-                      yield* client`SELECT pg_current_xact_id()::text AS xid`
-                      yield* Deferred.succeed(holding, undefined)
-                      yield* Deferred.await(release)
-                    })
-                  )
-                )
-                yield* Deferred.await(holding)
-                return Effect.andThen(Deferred.succeed(release, undefined), Fiber.join(fiber))
-              })
-
-            const elsewhere = yield* holdXid(yield* otherDatabaseClient)
-            const past = uniqueStream("past-other-db")
-            yield* append(past)
-            const seenPastOther = yield* seen(past)
-            yield* elsewhere
-
-            const here = yield* holdXid(sql)
-            const held = uniqueStream("held-here")
-            yield* append(held)
-            const seenPastOwn = yield* seen(held)
-            yield* here
-            const seenAfterOwnEnds = yield* seen(held)
-
-            assert.isTrue(seenPastOther, "a transaction of another database held readAll back")
-            assert.isFalse(seenPastOwn, "readAll read past a running transaction of its own database")
-            assert.isTrue(seenAfterOwnEnds)
-          }).pipe(Effect.scoped)
-      )
-    }
 
     it.effect("awaitAppend returns true once something is appended, and false by its timeout otherwise", () =>
       Effect.gen(function* () {

@@ -6,6 +6,7 @@ import { generateKeyPair, SignJWT } from "jose"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { loadOrCreateDevKeys } from "../../adapters/auth/devKeys.ts"
 import { makeTenantryClient } from "../../adapters/http/client.ts"
+import { Config } from "../../application/config.ts"
 import { Kv } from "../../application/ports/Kv.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
 import { databaseTargets } from "../support/databases.ts"
@@ -1131,9 +1132,11 @@ for (const target of databaseTargets) {
       })
       expect(amongOthers.status).toBe(200)
       expect(amongOthers.body.key).toBe(`proxy:${slug}`)
+      // A change made with the cookie comes from an allowed origin (cookieSessions.e2e.test.ts).
+      const origin = new URL(await server.run(Effect.map(Config, (config) => config.publicBaseUrl))).origin
       const cookieWrite = await raw(server, `${path}/refresh-cache`, {
         method: "POST",
-        headers: { cookie: `__session=${owner}`, "content-type": "application/json" },
+        headers: { cookie: `__session=${owner}`, "content-type": "application/json", origin },
         body: JSON.stringify({ type: "api" })
       })
       expect(cookieWrite.status).toBe(200)

@@ -1,14 +1,17 @@
 import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
-import { Deferred, Effect } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { Deferred, Effect, Exit, ManagedRuntime, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Database from "../../adapters/sql/Database.ts"
 import { Config } from "../../application/config.ts"
 import { Kv } from "../../application/ports/Kv.ts"
 import { WebhookStore } from "../../application/ports/WebhookStore.ts"
 import { receiveCacheRefresh } from "../../application/webhooks/receiveWebhook.ts"
-import { databaseTargets } from "../support/databases.ts"
+import { databaseTargets, freshPostgresDatabase } from "../support/databases.ts"
 import { createGenericTenant, request } from "../support/http.ts"
+import { postgresUrl } from "../support/services.ts"
 import { startTestServer, type TestServer } from "../support/testServer.ts"
 
 /** A raw POST: any body, any headers (or none), as a CMS would send it. */
@@ -466,10 +469,10 @@ for (const target of databaseTargets) {
       expect((await post(server, regenerated, { body: "{}" })).status).toBe(200)
     })
 
-    it("given the same delivery through the gate's node:http door and through the application (a percent-escaped URL), then both answer alike to the byte, versions one apart, and both are in the history", async () => {
+    it("given the same delivery by its plain URL and by a percent-escaped one, then both reach the one receiver route: answers alike to the byte, versions one apart, and both in the history", async () => {
       const owner = await server.token("user_owner_doors")
       const { slug, created, path } = await tenantWithWebhook(owner, { provider: "storyblok" })
-      // "%77" is "w": the router decodes it, the gate leaves such URLs to the application.
+      // "%77" is "w": the router decodes it to the same route and the same webhook id.
       const escaped = path.replace("/whk_", "/%77hk_")
       const wrong = path.replace(/whsec_.*/, "whsec_wrong")
       const answer = async (target: string) => {
@@ -484,12 +487,12 @@ for (const target of databaseTargets) {
           body: await response.text()
         }
       }
-      const viaGate = await answer(path)
-      const viaApp = await answer(escaped)
-      expect(viaGate.status).toBe(200)
-      expect(viaApp.headers).toEqual(viaGate.headers)
-      expect(JSON.parse(viaGate.body).versions.apiCacheVersion).toBe(2)
-      expect(viaApp.body).toBe(viaGate.body.replace('"apiCacheVersion":2', '"apiCacheVersion":3'))
+      const plain = await answer(path)
+      const percentEscaped = await answer(escaped)
+      expect(plain.status).toBe(200)
+      expect(percentEscaped.headers).toEqual(plain.headers)
+      expect(JSON.parse(plain.body).versions.apiCacheVersion).toBe(2)
+      expect(percentEscaped.body).toBe(plain.body.replace('"apiCacheVersion":2', '"apiCacheVersion":3'))
       expect(await answer(wrong.replace("/whk_", "/%77hk_"))).toEqual(await answer(wrong))
 
       const history = await request(
@@ -652,6 +655,82 @@ for (const target of databaseTargets) {
         expect(done[0]!.durationMs).toBeGreaterThanOrEqual(100)
       })
 
+    // A server on a database of this test's own, which outlives the server: what the
+    // shutdown left behind is read after it.
+    if (target.name === "postgres")
+      it("given a delivery in flight whose client has gone away, when the server shuts down, then the shutdown waits for the delivery and its history row is finished, not left received", async () => {
+        const scope = Scope.makeUnsafe()
+        const database = await Effect.runPromise(
+          Scope.provide(scope)(freshPostgresDatabase(postgresUrl ?? ""))
+        )
+        const own = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(database), maxConnections: 2 }))
+        const query = <A extends object>(
+          statement: (sql: SqlClient.SqlClient) => Effect.Effect<ReadonlyArray<A>, unknown>
+        ) => own.runPromise(Effect.flatMap(SqlClient.SqlClient, statement))
+        try {
+          const shutting = await startTestServer({
+            name: "postgres",
+            layer: () => Database.layer({ _tag: "postgres", url: database, maxConnections: 10 })
+          })
+          let closing: Promise<void> | undefined
+          try {
+            const owner = await shutting.token("user_owner_shutdown")
+            const { slug, created, path } = await tenantWithWebhookOn(shutting, owner)
+            const id: string = created.body.webhook.id
+            const history = () =>
+              query<{ status: string; next_api_cache_version: number | null }>(
+                (sql) =>
+                  sql`SELECT status, next_api_cache_version FROM tenant_webhook_events WHERE webhook_id = ${id}`
+              )
+
+            // The delivery's append waits for the tenant's stream row, locked here until released.
+            const release = Deferred.makeUnsafe<void>()
+            const locked = Deferred.makeUnsafe<void>()
+            const holder = own.runPromise(
+              Effect.gen(function* () {
+                const sql = yield* SqlClient.SqlClient
+                yield* sql.withTransaction(
+                  Effect.gen(function* () {
+                    yield* sql`SELECT 1 FROM streams s JOIN tenants t ON s.tenant_id = t.tenant_id
+                      WHERE t.slug = ${slug} FOR UPDATE OF s`
+                    yield* Deferred.succeed(locked, undefined)
+                    yield* Deferred.await(release)
+                  })
+                )
+              })
+            )
+            await Effect.runPromise(Deferred.await(locked))
+            const client = new AbortController()
+            const delivery = fetch(`${shutting.baseUrl}${path}`, {
+              method: "POST",
+              body: "{}",
+              signal: client.signal
+            }).catch(() => undefined)
+            let inFlight: ReadonlyArray<{ status: string }> = []
+            for (let attempt = 0; attempt < 100 && inFlight.length === 0; attempt++) {
+              await new Promise((resolve) => setTimeout(resolve, 20))
+              inFlight = await history()
+            }
+            expect(inFlight.map((row) => row.status)).toEqual(["received"])
+
+            // The client goes away, then the server is told to stop while the delivery waits.
+            client.abort()
+            await delivery
+            closing = shutting.close()
+            await new Promise((resolve) => setTimeout(resolve, 300))
+            await Effect.runPromise(Deferred.succeed(release, undefined))
+            await holder
+            await closing
+            expect(await history()).toEqual([{ status: "synced", next_api_cache_version: 2 }])
+          } finally {
+            await (closing ?? shutting.close())
+          }
+        } finally {
+          await own.dispose()
+          await Effect.runPromise(Scope.close(scope, Exit.void))
+        }
+      })
+
     it("given one webhook, when 200 valid deliveries arrive at once, then each counts exactly once and the KV snapshot ends with the last version", async () => {
       const owner = await server.token("user_owner_burst")
       const { slug, created, path } = await tenantWithWebhook(owner, { provider: "contentful" })
@@ -690,7 +769,7 @@ for (const target of databaseTargets) {
       await server?.close()
     })
 
-    it("given deliveries by a URL form the gate leaves to the router (percent-escapes), when they exceed the limits, then they get 429 with Retry-After too, and only the accepted ones bump", async () => {
+    it("given deliveries by a percent-escaped URL, when they exceed the limits, then they get 429 with Retry-After too, and only the accepted ones bump", async () => {
       const owner = await server.token("user_owner_escaped_flood")
       const { slug, path } = await tenantWithWebhookOn(server, owner)
       const escaped = path.replace("/whk_", "/%77hk_")

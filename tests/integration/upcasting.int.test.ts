@@ -2,18 +2,18 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import { SqlClient } from "effect/sql"
 import fc from "fast-check"
-import {
-  decodeTenantEvent,
-  decodeTenantEventStrict,
-  encodeTenantEvent
-} from "../../application/events/tenantCodec.ts"
+import { cacheVersionsAggregate, tenantAggregate } from "../../application/aggregates.ts"
+import { decodeEvent, tenantCodec } from "../../application/events/catalog.ts"
+import { eventCodec } from "../../application/events/codec.ts"
 import { loadAggregate } from "../../application/handleCommand.ts"
 import { EventStore } from "../../application/ports/EventStore.ts"
-import { tenantAggregate } from "../../application/tenants/tenantAggregate.ts"
-import { type Slug, schemaVersions, tenantStream, upcast } from "../../domain/tenant/index.ts"
+import { readTenant } from "../../application/runCommand.ts"
+import { cacheVersionsStream } from "../../domain/cacheVersions/index.ts"
+import { type Slug, tenantEvents, tenantStream } from "../../domain/tenant/index.ts"
 import { createTenantArb, instantAt } from "../support/arbitraries.ts"
 import { databaseTargets } from "../support/databases.ts"
 import {
+  handleCommandOn,
   handlerLayer,
   handleTenantCommand,
   testMetadata,
@@ -59,25 +59,45 @@ describe("Upcasters (pure)", () => {
         const stored = {
           type: "TenantCreated",
           schemaVersion: 1,
+          tenantId: v1.tenantId,
           data: JSON.parse(JSON.stringify({ ...v1, at: instantAt(1) }))
         }
-        const decoded = decodeTenantEventStrict(stored)
+        const decoded = tenantCodec.decodeStrict(stored)
         expect(decoded).toEqual({ ...v1, _tag: "TenantCreated", siteProxy: false, at: instantAt(1) })
-        expect(decodeTenantEvent(stored)).toEqual(decoded)
-        expect(encodeTenantEvent(decoded).schemaVersion).toBe(schemaVersions.TenantCreated)
+        expect(tenantCodec.decode(stored)).toEqual(decoded)
+        expect(decodeEvent(stored)).toEqual(decoded)
+        expect(tenantCodec.encode(decoded).schemaVersion).toBe(tenantEvents.schemaVersions.TenantCreated)
       })
     )
   })
 
   it("given a gap in the chain, when upcasting, then it throws naming the missing step", () => {
-    expect(() => upcast("TenantCreated", 1, 3, {})).toThrow("No upcaster for TenantCreated v2")
-    expect(() => upcast("TenantCreated", 0, 2, {})).toThrow("No upcaster for TenantCreated v0")
-    expect(() => decodeTenantEvent({ type: "TenantDeleted", schemaVersion: 0, data: {} })).toThrow(
-      "No upcaster for TenantDeleted v0"
+    const stored = (type: string, schemaVersion: number) => ({
+      type,
+      schemaVersion,
+      tenantId: "tnt_gap0000000",
+      data: {}
+    })
+    // A release whose TenantCreated is at v3 but knows only the v1 → v2 step.
+    const ahead = eventCodec({
+      ...tenantEvents,
+      schemaVersions: { ...tenantEvents.schemaVersions, TenantCreated: 3 }
+    })
+    expect(() => ahead.decode(stored("TenantCreated", 1))).toThrow("No upcaster for TenantCreated v2")
+    expect(() => tenantCodec.decode(stored("TenantCreated", 0))).toThrow("No upcaster for TenantCreated v0")
+    expect(() => tenantCodec.decode(stored("TenantDeleted", 0))).toThrow("No upcaster for TenantDeleted v0")
+    expect(() => tenantCodec.decode(stored("TenantRenamed", 1))).toThrow("Unknown event type TenantRenamed")
+    expect(() => decodeEvent(stored("TenantRenamed", 1))).toThrow("Unknown event type TenantRenamed")
+    // A tenant codec never reads another aggregate's events.
+    expect(() => tenantCodec.decode(stored("CacheVersionsBumped", 1))).toThrow(
+      "Unknown event type CacheVersionsBumped"
     )
-    expect(() => decodeTenantEvent({ type: "TenantRenamed", schemaVersion: 1, data: {} })).toThrow(
-      "Unknown tenant event type TenantRenamed"
-    )
+  })
+
+  it("given data from a newer release (after a rollback, say), when decoding, then it throws rather than misread it", () => {
+    expect(() =>
+      tenantCodec.decode({ type: "TenantDeleted", schemaVersion: 2, tenantId: "tnt_new0000000", data: {} })
+    ).toThrow("TenantDeleted v2 is newer than this release understands (v1)")
   })
 })
 
@@ -103,7 +123,7 @@ for (const target of databaseTargets) {
             const [stored] = yield* store.readStream(streamId)
             expect(stored?.schemaVersion).toBe(1)
             expect(stored?.data).not.toHaveProperty("siteProxy")
-            expect(decodeTenantEventStrict(stored!)).toMatchObject({
+            expect(tenantCodec.decodeStrict(stored!)).toMatchObject({
               _tag: "TenantCreated",
               siteProxy: false
             })
@@ -178,10 +198,30 @@ for (const target of databaseTargets) {
 
             // And a command against it fails loudly too, leaving the stream as it was.
             const command = yield* Effect.exit(
-              handleTenantCommand(tenantId, { _tag: "BumpCacheVersions", target: "all", at: instantAt(2) })
+              handleTenantCommand(tenantId, {
+                _tag: "UpdateTenantConfig",
+                changes: { cacheTTL: 1 },
+                at: instantAt(2)
+              })
             )
             expect(defectMessage(command)).toContain("No upcaster for TenantCreated v0")
             expect(yield* (yield* EventStore).readStream(streamId)).toHaveLength(1)
+            // So does a command on another stream that reads the tenant (a bump), writing nothing.
+            const bump = yield* Effect.exit(
+              handleCommandOn(
+                cacheVersionsAggregate,
+                { streamId: cacheVersionsStream(tenantId), tenantId },
+                (_state, context) =>
+                  Effect.map(readTenant(context, tenantId), (tenant) => ({
+                    _tag: "BumpCacheVersions" as const,
+                    target: "all" as const,
+                    tenantLive: tenant.status === "active",
+                    at: instantAt(2)
+                  }))
+              )
+            )
+            expect(defectMessage(bump)).toContain("No upcaster for TenantCreated v0")
+            expect(yield* (yield* EventStore).readStream(cacheVersionsStream(tenantId))).toEqual([])
           })
       )
     }

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import fc from "fast-check"
-import { decodeTenantEventStrict, encodeTenantEvent } from "../../application/events/tenantCodec.ts"
-import { fold } from "../../domain/shared/decider.ts"
-import type { TenantId, UserId } from "../../domain/shared/ids.ts"
-import { hasRole, type Role, roleRank } from "../../domain/shared/roles.ts"
+import { membershipCodec } from "../../application/events/catalog.ts"
 import {
   actingRole,
-  type Slug,
-  type TenantCommand,
-  type TenantEvent,
-  type TenantState,
-  TenantState as TenantStateSchema,
-  tenantDecider
-} from "../../domain/tenant/index.ts"
+  type MembershipCommand,
+  type MembershipEvent,
+  type MembershipState,
+  MembershipState as MembershipStateSchema,
+  membershipDecider,
+  roster,
+  type TenantFacts
+} from "../../domain/membership/index.ts"
+import { fold } from "../../domain/shared/decider.ts"
+import type { UserId } from "../../domain/shared/ids.ts"
+import { hasRole, type Role, roleRank } from "../../domain/shared/roles.ts"
 import { instantAt } from "../support/arbitraries.ts"
 import {
   fingerprintOf,
@@ -25,43 +26,35 @@ import {
   userPool
 } from "../support/membershipArbitraries.ts"
 
-const { decide } = tenantDecider
+const { decide } = membershipDecider
 
-const created: TenantState = fold(tenantDecider, [
-  {
-    _tag: "TenantCreated",
-    tenantId: "tnt_membership00" as TenantId,
-    slug: "acme" as Slug,
-    cms: { cms: "generic", apiOrigin: "https://api.example.com" },
-    cacheTTL: 300,
-    websiteDomain: null,
-    siteProxy: false,
-    ownerId,
-    at: instantAt(0)
-  }
-])
+/** A live tenant created by `ownerId`, as its own stream tells membership. */
+const tenant: TenantFacts = { live: true, creatorId: ownerId }
+const created: MembershipState = membershipDecider.initialState
 
-const members = (state: TenantState): Readonly<Record<string, Role>> =>
-  state.status === "active" ? state.members : {}
-const owners = (state: TenantState) => Object.values(members(state)).filter((role) => role === "owner").length
+const members = (state: MembershipState): Readonly<Record<string, Role>> =>
+  Object.fromEntries(roster(state, tenant.creatorId))
+const owners = (state: MembershipState) =>
+  [...roster(state, tenant.creatorId).values()].filter((role) => role === "owner").length
 
 /** Runs commands in order, each against the state the previous ones left; fails the test on a refusal. */
-const run = (state: TenantState, ...commands: ReadonlyArray<TenantCommand>): TenantState =>
+const run = (state: MembershipState, ...commands: ReadonlyArray<MembershipCommand>): MembershipState =>
   commands.reduce((current, command) => {
     const decision = decide(command, current)
     if (Result.isFailure(decision)) throw new Error(`${command._tag} refused: ${decision.failure._tag}`)
-    return fold(tenantDecider, decision.success, current)
+    return fold(membershipDecider, decision.success, current)
   }, state)
 
-const refusal = (state: TenantState, command: TenantCommand) => {
+const refusal = (state: MembershipState, command: MembershipCommand) => {
   const decision = decide(command, state)
   return Result.isFailure(decision) ? decision.failure : undefined
 }
 
 const at = (n: number) => instantAt(n * 1000)
 const as = (userId: string) => ({ userId: userId as UserId, masterAdmin: userId === masterAdminId })
-const invite = (actor: string, email: string, role: Role, n: number): TenantCommand => ({
+const invite = (actor: string, email: string, role: Role, n: number): MembershipCommand => ({
   _tag: "InviteMember",
+  tenant,
   actor: as(actor),
   sealedEmail: sealedOf(email),
   emailFingerprint: fingerprintOf(email),
@@ -70,23 +63,31 @@ const invite = (actor: string, email: string, role: Role, n: number): TenantComm
   expiresAt: at(n + 1000),
   at: at(n)
 })
-const accept = (userId: string, inviteId: number, n: number, email: string | null = null): TenantCommand => ({
+const accept = (
+  userId: string,
+  inviteId: number,
+  n: number,
+  email: string | null = null
+): MembershipCommand => ({
   _tag: "AcceptInvite",
+  tenant,
   actor: as(userId),
   inviteId,
   tokenHash: `hash-${n}`,
   emailFingerprint: email === null ? null : fingerprintOf(email),
   at: at(n + 1)
 })
-const change = (actor: string, userId: string, role: Role, n: number): TenantCommand => ({
+const change = (actor: string, userId: string, role: Role, n: number): MembershipCommand => ({
   _tag: "ChangeMemberRole",
+  tenant,
   actor: as(actor),
   userId: userId as UserId,
   role,
   at: at(n)
 })
-const remove = (actor: string, userId: string, n: number): TenantCommand => ({
+const remove = (actor: string, userId: string, n: number): MembershipCommand => ({
   _tag: "RemoveMember",
+  tenant,
   actor: as(actor),
   userId: userId as UserId,
   at: at(n)
@@ -117,11 +118,11 @@ describe("Membership rules (decider, arbitrary sequences by arbitrary actors)", 
         const inviteGrants = new Map<number, Grant>()
         for (const [n, [step, ms]] of scenario.entries()) {
           clock += ms
-          const command = toCommand(step, state, instantAt(clock), n)
+          const command = toCommand(step, state, tenant, instantAt(clock), n)
           const decision = decide(command, state)
           if (Result.isFailure(decision)) continue
           const actor = command.actor
-          const actorRole = state.status === "active" ? actingRole(state, actor) : undefined
+          const actorRole = actingRole(roster(state, tenant.creatorId), actor)
           if (command._tag !== "AcceptInvite") {
             // Only admins and owners (and master admins, as owners) manage members.
             expect(actorRole !== undefined && hasRole(actorRole, "admin")).toBe(true)
@@ -132,12 +133,11 @@ describe("Membership rules (decider, arbitrary sequences by arbitrary actors)", 
           }
           for (const event of decision.success) {
             // Every event the decider emits is stored and read back strictly valid.
-            expect(decodeTenantEventStrict(JSON.parse(JSON.stringify(encodeTenantEvent(event))))).toEqual(
-              event
-            )
+            const stored = JSON.parse(JSON.stringify(membershipCodec.encode(event)))
+            expect(membershipCodec.decodeStrict({ ...stored, tenantId: "tnt_membership00" })).toEqual(event)
             record(event, actorRole!, grants, inviteGrants)
           }
-          state = fold(tenantDecider, decision.success, state)
+          state = fold(membershipDecider, decision.success, state)
 
           expect(owners(state)).toBeGreaterThanOrEqual(1)
           for (const [userId, role] of Object.entries(members(state))) {
@@ -146,7 +146,7 @@ describe("Membership rules (decider, arbitrary sequences by arbitrary actors)", 
             expect(roleRank(grant!.granter)).toBeGreaterThanOrEqual(roleRank(role))
             if (role === "owner") expect(grant!.granter).toBe("owner")
           }
-          expect(Schema.is(TenantStateSchema)(state)).toBe(true)
+          expect(Schema.is(MembershipStateSchema)(state)).toBe(true)
         }
       }),
       { numRuns: 1000 }
@@ -160,11 +160,10 @@ describe("Membership rules (decider, arbitrary sequences by arbitrary actors)", 
         let clock = 0
         for (const [n, [step, ms]] of scenario.entries()) {
           clock += ms
-          const decision = decide(toCommand(step, state, instantAt(clock), n), state)
-          if (Result.isSuccess(decision)) state = fold(tenantDecider, decision.success, state)
+          const decision = decide(toCommand(step, state, tenant, instantAt(clock), n), state)
+          if (Result.isSuccess(decision)) state = fold(membershipDecider, decision.success, state)
         }
-        if (state.status !== "active") throw new Error("the tenant is live throughout")
-        const invites = Object.values(state.invites)
+        const invites = [...state.invites.values()]
         expect(invites.map((i) => i.inviteId).sort((a, b) => a - b)).toEqual(invites.map((_, i) => i + 1))
         expect(state.nextInviteId).toBe(invites.length + 1)
         const pending = invites.filter((i) => i.status === "pending").map((i) => i.emailFingerprint)
@@ -176,7 +175,7 @@ describe("Membership rules (decider, arbitrary sequences by arbitrary actors)", 
 })
 
 const record = (
-  event: TenantEvent,
+  event: MembershipEvent,
   actorRole: Role,
   grants: Map<string, Grant>,
   invites: Map<number, Grant>
@@ -230,8 +229,8 @@ describe("Membership rules (examples)", () => {
     expect(refusal(twoAdmins, remove("user_ann", "user_cy", 20))).toMatchObject({ rule: "equal_or_higher" })
     expect(refusal(twoAdmins, change("user_ann", "user_ann", "viewer", 20))).toMatchObject({ rule: "self" })
     // What an admin may do: grant up to admin, act on lower roles.
-    expect(members(run(twoAdmins, change("user_ann", "user_bob", "admin", 20)))["user_bob"]).toBe("admin")
-    expect(members(run(twoAdmins, remove("user_ann", "user_bob", 20)))["user_bob"]).toBeUndefined()
+    expect(members(run(twoAdmins, change("user_ann", "user_bob", "admin", 20))).user_bob).toBe("admin")
+    expect(members(run(twoAdmins, remove("user_ann", "user_bob", 20))).user_bob).toBeUndefined()
   })
 
   it("given an editor or a non-member, when they manage members, then it is refused: not_admin", () => {
@@ -250,7 +249,7 @@ describe("Membership rules (examples)", () => {
     const refreshed = run(invited, invite("user_ann", "dee@example.com", "editor", 20))
     // The old token no longer works; the new one does.
     expect(refusal(refreshed, accept("user_dee", 3, 10))).toMatchObject({ _tag: "InviteNotFound" })
-    expect(members(run(refreshed, accept("user_dee", 3, 20)))["user_dee"]).toBe("editor")
+    expect(members(run(refreshed, accept("user_dee", 3, 20))).user_dee).toBe("editor")
   })
 
   it("given a member who joined by invite, when their email is invited again, then it is refused: already a member", () => {
@@ -263,7 +262,13 @@ describe("Membership rules (examples)", () => {
     const invited = run(staffed, invite(ownerId, "dee@example.com", "viewer", 10))
     const used = run(invited, accept("user_dee", 3, 10))
     expect(refusal(used, accept("user_cy", 3, 10))).toMatchObject({ _tag: "InviteUnusable", reason: "used" })
-    const revoked = run(invited, { _tag: "RevokeInvite", actor: as(ownerId), inviteId: 3, at: at(11) })
+    const revoked = run(invited, {
+      _tag: "RevokeInvite",
+      tenant,
+      actor: as(ownerId),
+      inviteId: 3,
+      at: at(11)
+    })
     expect(refusal(revoked, accept("user_dee", 3, 10))).toMatchObject({
       _tag: "InviteUnusable",
       reason: "revoked"
@@ -274,7 +279,7 @@ describe("Membership rules (examples)", () => {
     expect(refusal(invited, accept("user_dee", 3, 10, "other@example.com"))).toMatchObject({
       _tag: "InviteEmailMismatch"
     })
-    expect(members(run(invited, accept("user_dee", 3, 10, "dee@example.com")))["user_dee"]).toBe("viewer")
+    expect(members(run(invited, accept("user_dee", 3, 10, "dee@example.com"))).user_dee).toBe("viewer")
     expect(refusal(invited, accept("user_bob", 3, 10))).toMatchObject({ _tag: "AlreadyMember" })
   })
 

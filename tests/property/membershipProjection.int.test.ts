@@ -5,16 +5,26 @@ import fc from "fast-check"
 import { invitesProjection } from "../../adapters/sql/projections/invites.ts"
 import { membershipsProjection } from "../../adapters/sql/projections/memberships.ts"
 import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
-import { decodeTenantEventStrict } from "../../application/events/tenantCodec.ts"
+import { Principal } from "../../application/auth/principal.ts"
+import type { RequestContext } from "../../application/context.ts"
+import { type DomainEvent, decodeEventStrict, membershipCodec } from "../../application/events/catalog.ts"
+import { runMembershipCommand } from "../../application/members/membershipCommand.ts"
 import { EventStore } from "../../application/ports/EventStore.ts"
 import { type InviteRow, inviteChanges } from "../../application/projections/invites.ts"
 import { membershipChanges } from "../../application/projections/memberships.ts"
+import {
+  type MembershipCommand,
+  type MembershipState,
+  membershipDecider,
+  membershipStream,
+  roster
+} from "../../domain/membership/index.ts"
 import { fold } from "../../domain/shared/decider.ts"
-import type { Slug, TenantState } from "../../domain/tenant/index.ts"
-import { tenantDecider, tenantStream } from "../../domain/tenant/index.ts"
+import type { Slug } from "../../domain/tenant/index.ts"
+import { tenantStream } from "../../domain/tenant/index.ts"
 import { instantAt } from "../support/arbitraries.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { memberScenarioArb, ownerId, toCommand } from "../support/membershipArbitraries.ts"
+import { type MemberStep, memberScenarioArb, ownerId, toCommand } from "../support/membershipArbitraries.ts"
 import {
   assertProperty,
   handlerLayer,
@@ -25,9 +35,11 @@ import {
 
 /**
  * The membership read models against the log, on every database target: whatever the
- * real CommandHandler appended, `tenant_members` and `tenant_invites` are the fold of
- * that tenant's events, agree with the decider's state, and come out the same when
- * rebuilt from the log.
+ * real CommandHandler appended (membership commands run as the application runs them,
+ * with the tenant's facts read from its own stream), `tenant_members` and
+ * `tenant_invites` are the fold of that tenant's events (its members stream, and
+ * TenantCreated and TenantDeleted from its tenant stream), agree with the decider's
+ * state, and come out the same when rebuilt from the log.
  */
 
 const scenarioArb = fc.record({
@@ -35,10 +47,30 @@ const scenarioArb = fc.record({
   deleteAtEnd: fc.constantFrom(false, false, false, true)
 })
 
+const context: RequestContext = { principal: Principal.system("property-test"), requestId: "req-members" }
+
+/**
+ * Runs a step through the application's membership runner (which reads the tenant's facts
+ * from its stream and guards the append on it); the command it made, and the outcome.
+ */
+const runStep = (tenantId: string, step: MemberStep, at: string, n: number) =>
+  Effect.gen(function* () {
+    let made: MembershipCommand | undefined
+    const result = yield* Effect.result(
+      runMembershipCommand(context, tenantId, (tenant, state) =>
+        Effect.sync(() => {
+          made = toCommand(step, state, tenant, at, n)
+          return made
+        })
+      )
+    )
+    return { command: made!, result }
+  })
+
 type Row = Omit<InviteRow, "tenantId">
 
 /** The pure projections folded over the log: what the tables must hold. */
-const foldLog = (tenantId: string, events: ReadonlyArray<Parameters<typeof membershipChanges>[1]>) => {
+const foldLog = (tenantId: string, events: ReadonlyArray<DomainEvent>) => {
   const members = new Map<string, string>()
   const invites = new Map<number, Row>()
   for (const event of events) {
@@ -110,7 +142,7 @@ for (const target of databaseTargets) {
                 const store = yield* EventStore
                 const tenantId = uniqueTenantId()
                 let clock = 0
-                let state: TenantState = (yield* handleTenantCommand(tenantId, {
+                yield* handleTenantCommand(tenantId, {
                   _tag: "CreateTenant",
                   tenantId,
                   slug: `members-${uniqueTag()}` as Slug,
@@ -120,35 +152,50 @@ for (const target of databaseTargets) {
                   siteProxy: false,
                   ownerId,
                   at: instantAt(clock)
-                })).state
+                })
+                let state: MembershipState = membershipDecider.initialState
                 for (const [n, [step, ms]] of steps.entries()) {
                   clock += ms
-                  const command = toCommand(step, state, instantAt(clock), n)
-                  const expected = tenantDecider.decide(command, state)
-                  const result = yield* Effect.result(handleTenantCommand(tenantId, command))
+                  const { command, result } = yield* runStep(tenantId, step, instantAt(clock), n)
+                  // The tenant's facts as its stream has them: live, created by the owner.
+                  expect(command.tenant).toEqual({ live: true, creatorId: ownerId })
+                  const expected = membershipDecider.decide(command, state)
                   expect(Result.isSuccess(result) ? "ok" : result.failure._tag).toBe(
                     Result.isSuccess(expected) ? "ok" : expected.failure._tag
                   )
-                  if (Result.isSuccess(result)) state = result.success.state
+                  if (Result.isSuccess(result)) {
+                    expect(result.success.state).toEqual(
+                      fold(membershipDecider, result.success.decided, state)
+                    )
+                    state = result.success.state
+                  }
                 }
                 if (deleteAtEnd) {
-                  state = (yield* handleTenantCommand(tenantId, {
-                    _tag: "DeleteTenant",
-                    at: instantAt(clock + 1)
-                  })).state
+                  yield* handleTenantCommand(tenantId, { _tag: "DeleteTenant", at: instantAt(clock + 1) })
+                  // From then on, every membership command is refused on the tenant's word, and nothing is written.
+                  const after = yield* runStep(tenantId, steps[0]![0], instantAt(clock + 2), steps.length)
+                  expect(after.command.tenant.live).toBe(false)
+                  expect(Result.isFailure(after.result) && after.result.failure._tag).toBe("TenantNotFound")
                 }
 
-                const log = (yield* store.readStream(tenantStream(tenantId))).map(decodeTenantEventStrict)
-                expect(fold(tenantDecider, log)).toEqual(state)
+                const members = yield* store.readStream(membershipStream(tenantId))
+                expect(members.map((e) => e.streamVersion)).toEqual(members.map((_, i) => i + 1))
+                expect(fold(membershipDecider, members.map(membershipCodec.decodeStrict))).toEqual(state)
+                // The tenant's log in commit order: its tenant stream and its members stream.
+                const log = [...(yield* store.readStream(tenantStream(tenantId))), ...members]
+                  .sort((a, b) => a.position - b.position)
+                  .map(decodeEventStrict)
                 const folded = foldLog(tenantId, log)
                 const rows = yield* tableRows(tenantId)
                 expect(rows.members).toEqual(folded.members)
                 expect(rows.invites).toEqual(folded.invites)
-                if (state.status === "active") {
-                  // The read models say what the decider's state says.
-                  expect(Object.fromEntries(rows.members)).toEqual(state.members)
+                if (!deleteAtEnd) {
+                  // The read models say what the decider's state says, the creator included.
+                  expect(rows.members).toEqual(
+                    [...roster(state, ownerId)].sort(([a], [b]) => (a < b ? -1 : 1))
+                  )
                   expect(rows.invites.map((i) => [i.inviteId, i.status, i.role, i.tokenHash])).toEqual(
-                    Object.values(state.invites)
+                    [...state.invites.values()]
                       .sort((a, b) => a.inviteId - b.inviteId)
                       .map((i) => [i.inviteId, i.status, i.role, i.tokenHash])
                   )

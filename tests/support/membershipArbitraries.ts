@@ -1,12 +1,21 @@
 import fc from "fast-check"
+import {
+  type CommandActor,
+  type MembershipCommand,
+  type MembershipState,
+  roster,
+  type TenantFacts
+} from "../../domain/membership/index.ts"
 import type { Instant, UserId } from "../../domain/shared/ids.ts"
-import { type Role, roles } from "../../domain/shared/roles.ts"
-import type { CommandActor, MembershipCommand, TenantState } from "../../domain/tenant/index.ts"
+import type { Role } from "../../domain/shared/roles.ts"
+import { roleArb } from "./arbitraries.ts"
 
 /**
  * Membership commands by arbitrary actors. A step names people and invites by index
  * into small pools, so sequences keep meeting the same members and invites; it becomes
- * a command against the state it runs on (the right token of an invite, say).
+ * a command against the state it runs on (the right token of an invite, say). The pool
+ * holds two ids Object.prototype already has a key for, so every sequence property is a
+ * hostile-key property too.
  */
 export const ownerId = "user_owner" as UserId
 export const masterAdminId = "user_master" as UserId
@@ -16,6 +25,8 @@ export const userPool: ReadonlyArray<UserId> = [
   "user_bob" as UserId,
   "user_cy" as UserId,
   "user_dee" as UserId,
+  "__proto__" as UserId,
+  "constructor" as UserId,
   masterAdminId
 ]
 export const emailPool = ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com"] as const
@@ -24,7 +35,6 @@ export const emailPool = ["ann@example.com", "bob@example.com", "cy@example.com"
 export const fingerprintOf = (email: string) => `fp:${email}`
 export const sealedOf = (email: string) => `sealed:${email}`
 
-export const roleArb: fc.Arbitrary<Role> = fc.constantFrom(...roles)
 /**
  * A person: usually someone who is a member at that moment (so most commands get past
  * the first guard), sometimes anyone from the pool, master admin included.
@@ -102,30 +112,35 @@ export const memberScenarioArb = fc.array(
 
 export const actorOf = (userId: UserId): CommandActor => ({ userId, masterAdmin: userId === masterAdminId })
 
-/** Who a step means in this state. */
-export const resolve = (who: Who, state: TenantState): UserId => {
-  const current = state.status === "active" ? (Object.keys(state.members).sort() as Array<UserId>) : []
+/** Who a step means among these members. */
+export const resolve = (who: Who, members: ReadonlyMap<UserId, Role>): UserId => {
+  const current = [...members.keys()].sort()
   return who.member && current.length > 0
     ? current[who.index % current.length]!
     : userPool[who.index % userPool.length]!
 }
 
-const inviteIdOf = (back: number, state: TenantState): number =>
-  state.status === "active" ? state.nextInviteId - 1 - back : back + 1
+const inviteIdOf = (back: number, state: MembershipState): number => state.nextInviteId - 1 - back
 
-/** The command a step stands for, against `state`, at `at`; `n` makes its token hash unique. */
+/**
+ * The command a step stands for, against `state` of a tenant with these `tenant` facts,
+ * at `at`; `n` makes its token hash unique.
+ */
 export const toCommand = (
   step: MemberStep,
-  state: TenantState,
+  state: MembershipState,
+  tenant: TenantFacts,
   at: Instant,
   n: number
 ): MembershipCommand => {
-  const actor = actorOf(step.kind === "accept" ? userPool[step.actor]! : resolve(step.actor, state))
+  const members = roster(state, tenant.creatorId)
+  const actor = actorOf(step.kind === "accept" ? userPool[step.actor]! : resolve(step.actor, members))
   switch (step.kind) {
     case "invite": {
       const email = emailPool[step.email]!
       return {
         _tag: "InviteMember",
+        tenant,
         actor,
         sealedEmail: sealedOf(email),
         emailFingerprint: fingerprintOf(email),
@@ -136,12 +151,19 @@ export const toCommand = (
       }
     }
     case "revoke":
-      return { _tag: "RevokeInvite", actor, inviteId: Math.max(1, inviteIdOf(step.invite, state)), at }
+      return {
+        _tag: "RevokeInvite",
+        tenant,
+        actor,
+        inviteId: Math.max(1, inviteIdOf(step.invite, state)),
+        at
+      }
     case "accept": {
       const inviteId = Math.max(1, inviteIdOf(step.invite, state))
-      const found = state.status === "active" ? state.invites[String(inviteId)] : undefined
+      const found = state.invites.get(inviteId)
       return {
         _tag: "AcceptInvite",
+        tenant,
         actor,
         inviteId,
         tokenHash: step.token === "right" && found !== undefined ? found.tokenHash : `wrong-${n}`,
@@ -155,8 +177,15 @@ export const toCommand = (
       }
     }
     case "change":
-      return { _tag: "ChangeMemberRole", actor, userId: resolve(step.target, state), role: step.role, at }
+      return {
+        _tag: "ChangeMemberRole",
+        tenant,
+        actor,
+        userId: resolve(step.target, members),
+        role: step.role,
+        at
+      }
     case "remove":
-      return { _tag: "RemoveMember", actor, userId: resolve(step.target, state), at }
+      return { _tag: "RemoveMember", tenant, actor, userId: resolve(step.target, members), at }
   }
 }

@@ -1,9 +1,9 @@
 import { Effect, Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import fc from "fast-check"
-import { type Aggregate, CommandHandler } from "../../application/handleCommand.ts"
+import { tenantAggregate } from "../../application/aggregates.ts"
+import { type Aggregate, type CommandContext, CommandHandler } from "../../application/handleCommand.ts"
 import type { EventMetadata, EventStore } from "../../application/ports/EventStore.ts"
-import { tenantAggregate } from "../../application/tenants/tenantAggregate.ts"
 import type { TenantId } from "../../domain/shared/ids.ts"
 import {
   type TenantCommand,
@@ -25,25 +25,38 @@ export const testMetadata: EventMetadata = { actor: { type: "system", id: "prope
 
 export type TenantAggregate = Aggregate<TenantCommand, TenantEvent, TenantState, TenantError>
 
-/** The tenant aggregate with another snapshot policy. */
-export const tenantAggregateWith = (
-  overrides: Partial<Pick<TenantAggregate, "snapshotEvery" | "stateVersion">>
-) => ({ ...tenantAggregate, ...overrides }) satisfies TenantAggregate
+/** An aggregate with another snapshot policy. */
+export const withSnapshotPolicy = <C, E extends { readonly _tag: string }, S, F>(
+  aggregate: Aggregate<C, E, S, F>,
+  overrides: Partial<Pick<Aggregate<C, E, S, F>, "snapshotEvery" | "stateVersion">>
+): Aggregate<C, E, S, F> => ({ ...aggregate, ...overrides })
+
+/**
+ * Runs one command against a stream of any aggregate through the real CommandHandler.
+ * The command is a value, or made from the stream's state and the command context (whose
+ * reads of other streams guard the append), as use cases make theirs.
+ */
+export const handleCommandOn = <C, E extends { readonly _tag: string }, S, F>(
+  aggregate: Aggregate<C, E, S, F>,
+  target: { readonly streamId: string; readonly tenantId: string },
+  command: C | ((state: S, context: CommandContext) => Effect.Effect<C>),
+  metadata: EventMetadata = testMetadata
+) =>
+  Effect.gen(function* () {
+    const handler = yield* CommandHandler
+    return yield* handler.handle(aggregate, { ...target, metadata }, (state, context) =>
+      typeof command === "function"
+        ? (command as (state: S, context: CommandContext) => Effect.Effect<C>)(state, context)
+        : Effect.succeed(command)
+    )
+  })
 
 /** Runs one command against a tenant's stream through the real CommandHandler. */
 export const handleTenantCommand = (
   tenantId: string,
   command: TenantCommand,
   aggregate: TenantAggregate = tenantAggregate
-) =>
-  Effect.gen(function* () {
-    const handler = yield* CommandHandler
-    return yield* handler.handle(
-      aggregate,
-      { streamId: tenantStream(tenantId), tenantId, metadata: testMetadata },
-      () => Effect.succeed(command)
-    )
-  })
+) => handleCommandOn(aggregate, { streamId: tenantStream(tenantId), tenantId }, command)
 
 let counter = 0
 /** A tag unique within this process and unlikely elsewhere: keeps runs sharing one database apart. */

@@ -66,7 +66,7 @@ export const startTestServer = async (
     ...env
   })
   const core = coreLayer(settings, SqlStorage.layerOn(target.layer()))
-  const app = TenantryHttp.serve({ port: 0, host: "127.0.0.1" }).pipe(
+  const app = TenantryHttp.serve(settings).pipe(
     Layer.provideMerge(projectorsLayer.pipe(Layer.provideMerge(core)))
   )
   const runtime = ManagedRuntime.make(app as Layer.Layer<ServerServices, unknown, never>)

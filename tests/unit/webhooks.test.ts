@@ -3,11 +3,18 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { sha256Hex } from "../../adapters/crypto/secrets.ts"
 import { secretMatches } from "../../adapters/crypto/webhookSecrets.ts"
-import { eventTypeOf } from "../../adapters/http/cacheRefreshReceiver.ts"
+import { eventTypeOf } from "../../adapters/http/handlers/webhookReceivers.ts"
 import { tokenBuckets } from "../../adapters/http/rateLimit.ts"
+import {
+  type CacheTarget,
+  type CacheVersionsCommand,
+  type CacheVersionsState,
+  cacheVersionsDecider
+} from "../../domain/cacheVersions/index.ts"
 import { fold } from "../../domain/shared/decider.ts"
-import { type TenantCommand, type TenantState, tenantDecider } from "../../domain/tenant/index.ts"
-import { createTenantArb, instantAt, withInstant } from "../support/arbitraries.ts"
+import type { TenantId, WebhookId } from "../../domain/shared/ids.ts"
+import { type WebhookCommand, type WebhookState, webhookDecider } from "../../domain/webhook/index.ts"
+import { cacheTargetArb, instantAt, tenantIdArb } from "../support/arbitraries.ts"
 
 describe("Webhook secrets", () => {
   const secret = "whsec_9Qp3xv0c7bq5wG1nYV8Jd2kT4mR6sLhAeZfUoXiPyWc"
@@ -76,58 +83,99 @@ describe("Token buckets", () => {
   })
 })
 
-describe("A cache-refresh delivery's bump in the decider", () => {
-  const run = (state: TenantState, command: TenantCommand) => {
-    const decided = tenantDecider.decide(command, state)
-    return Result.isSuccess(decided)
-      ? { state: fold(tenantDecider, decided.success, state), refusal: undefined }
-      : { state, refusal: decided.failure._tag }
-  }
-  const webhookId = "whk_0123456789abcdef"
+describe("A cache-refresh delivery's bump in the deciders", () => {
+  const webhookId = "whk_0123456789abcdef" as WebhookId
   const first = sha256Hex("whsec_first")
   const second = sha256Hex("whsec_second")
-  const bumpWith = (secretHash: string, at: number): TenantCommand => ({
-    _tag: "BumpCacheVersionsForWebhook",
-    webhookId,
-    secretHash,
-    target: "api",
-    at: instantAt(at)
-  })
+
+  /** The webhook's own stream, one command at a time; a refusal leaves it as it was. */
+  const onWebhook = (state: WebhookState, command: WebhookCommand) => {
+    const decided = webhookDecider.decide(command, state)
+    return Result.isSuccess(decided) ? fold(webhookDecider, decided.success, state) : state
+  }
+  /**
+   * A delivery presenting the secret whose digest is `presented`: the bump command made as the receiver makes it, with
+   * the webhook as its own stream has it (null unless live and this tenant's).
+   */
+  const deliver = (
+    versions: CacheVersionsState,
+    webhook: WebhookState,
+    tenantId: TenantId,
+    presented: string,
+    target: CacheTarget,
+    at: number,
+    id: WebhookId = webhookId
+  ) => {
+    const command: CacheVersionsCommand = {
+      _tag: "BumpCacheVersionsForWebhook",
+      webhookId: id,
+      target,
+      tenantLive: true,
+      webhook:
+        webhook.status === "active" && webhook.tenantId === tenantId && id === webhook.webhookId
+          ? { secretHash: webhook.secretHash }
+          : null,
+      presentedSecretHash: presented,
+      at: instantAt(at)
+    }
+    const decided = cacheVersionsDecider.decide(command, versions)
+    return Result.isSuccess(decided)
+      ? { state: fold(cacheVersionsDecider, decided.success, versions), refusal: undefined }
+      : { state: versions, refusal: decided.failure._tag }
+  }
 
   it("given a webhook created, regenerated and deleted, when deliveries present the first, then the second secret, then each bumps only while its secret is the webhook's current one", () => {
     fc.assert(
-      fc.property(createTenantArb(), (create) => {
-        let state = run(tenantDecider.initialState, withInstant(create, instantAt(0))).state
-        state = run(state, {
+      fc.property(tenantIdArb, cacheTargetArb, (tenantId, target) => {
+        let webhook = onWebhook(webhookDecider.initialState, {
           _tag: "CreateCacheRefreshWebhook",
+          tenantId,
+          tenantLive: true,
           webhookId,
           provider: "contentful",
           refreshApi: true,
           refreshAssets: false,
           secretHash: first,
           at: instantAt(1)
-        }).state
-        const api = (s: TenantState) => (s.status === "active" ? s.versions.apiCacheVersion : undefined)
+        })
+        const versions = cacheVersionsDecider.initialState
+        const bumpedTo = (outcome: { state: CacheVersionsState }) => outcome.state.versions
 
-        const opened = run(state, bumpWith(first, 2))
+        const opened = deliver(versions, webhook, tenantId, first, target, 2)
         expect(opened.refusal).toBeUndefined()
-        expect(api(opened.state)).toBe(2)
-        expect(run(state, bumpWith(second, 2)).refusal).toBe("WebhookNotFound")
-        expect(run(state, { ...bumpWith(first, 2), webhookId: "whk_other" } as TenantCommand).refusal).toBe(
+        expect(bumpedTo(opened)).not.toEqual(versions.versions)
+        expect(deliver(versions, webhook, tenantId, second, target, 2).refusal).toBe("WebhookNotFound")
+        expect(
+          deliver(versions, webhook, tenantId, first, target, 2, "whk_other0000" as WebhookId).refusal
+        ).toBe("WebhookNotFound")
+        expect(deliver(versions, webhook, "tnt_othertenant00" as TenantId, first, target, 2).refusal).toBe(
           "WebhookNotFound"
         )
 
-        state = run(opened.state, {
+        webhook = onWebhook(webhook, {
           _tag: "RegenerateCacheRefreshWebhook",
+          tenantId,
           webhookId,
           secretHash: second,
           at: instantAt(3)
-        }).state
-        expect(run(state, bumpWith(first, 4)).refusal).toBe("WebhookNotFound")
-        expect(api(run(state, bumpWith(second, 4)).state)).toBe(3)
+        })
+        expect(deliver(opened.state, webhook, tenantId, first, target, 4).refusal).toBe("WebhookNotFound")
+        const again = deliver(opened.state, webhook, tenantId, second, target, 4)
+        expect(again.refusal).toBeUndefined()
+        for (const key of Object.keys(again.state.versions) as Array<keyof CacheVersionsState["versions"]>) {
+          expect(again.state.versions[key] - opened.state.versions[key]).toBe(
+            opened.state.versions[key] - versions.versions[key]
+          )
+        }
 
-        state = run(state, { _tag: "DeleteCacheRefreshWebhook", webhookId, at: instantAt(5) }).state
-        expect(run(state, bumpWith(second, 6)).refusal).toBe("WebhookNotFound")
+        webhook = onWebhook(webhook, {
+          _tag: "DeleteCacheRefreshWebhook",
+          tenantId,
+          webhookId,
+          at: instantAt(5)
+        })
+        expect(webhook.status).toBe("deleted")
+        expect(deliver(again.state, webhook, tenantId, second, target, 6).refusal).toBe("WebhookNotFound")
       }),
       { numRuns: 25 }
     )

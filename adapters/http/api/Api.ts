@@ -1,5 +1,5 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
-import { ValidationFailed } from "./errors.ts"
+import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
@@ -13,7 +13,11 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
   }
 ) {}
 
-/** The whole API, once: the server, /openapi.json, /docs and the typed client derive from it. */
+/**
+ * The whole API, once: the server, /openapi.json, /docs and the typed client derive from it.
+ * Its endpoints' route guards (rate and body limits, screens; see guards.ts) run first, then
+ * request validation and each group's own middleware (sessions, tenant access).
+ */
 export class Api extends HttpApi.make("tenantry")
   .add(TenantsGroup)
   .add(TenantGroup)
@@ -23,6 +27,7 @@ export class Api extends HttpApi.make("tenantry")
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)
   .middleware(RequestValidation)
+  .middleware(UseCaseErrors)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
   .annotate(HttpApi.QueryParseOptions, { errors: "all" })
   .annotate(HttpApi.HeadersParseOptions, {})

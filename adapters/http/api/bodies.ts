@@ -1,29 +1,31 @@
-import { Schema, SchemaTransformation } from "effect"
-import { Hostname, normalizeHostname } from "../../../domain/shared/hostname.ts"
+import { Schema } from "effect"
+import { CacheTarget } from "../../../domain/cacheVersions/index.ts"
+import { HostnameInput } from "../../../domain/shared/hostname.ts"
 import {
+  ApiAuthHeaderName,
   ApiAuthMode,
-  CacheTarget,
+  ApiAuthQueryParam,
+  authFieldsForMode,
   CacheTTL,
   ContentfulConfig,
+  cmsFieldInputs,
   cmsFieldNames,
   cmsProviders,
-  GenericConfig,
+  GenericConfigInput,
+  HttpsOriginInput,
   PrismicConfig,
   SanityConfig,
   Slug,
   StoryblokConfig,
   WebflowConfig
 } from "../../../domain/tenant/index.ts"
+import { withExamples } from "./documented.ts"
 
-/** Request and response bodies, as clients see them. */
-
-/** A hostname as people type it: DNS names ignore letter case, so `WWW.Acme.com` is kept as `www.acme.com`. */
-const HostnameInput = Schema.String.pipe(
-  Schema.decodeTo(
-    Hostname,
-    SchemaTransformation.transform({ decode: normalizeHostname, encode: (host) => host })
-  )
-)
+/**
+ * Request and response bodies, as clients see them. A request body's rules are its schema's
+ * checks, and `/openapi.json` is derived from the same schemas (see "Validation and the OpenAPI
+ * document" in docs/architecture.md); `examples` are tested to be valid and accepted.
+ */
 
 const commonCreateFields = {
   slug: Slug,
@@ -33,56 +35,101 @@ const commonCreateFields = {
 }
 
 /** `slug`, `cms` and that provider's fields beside it, plus optional cache and site settings. */
-export const CreateTenantBody = Schema.Union([
-  Schema.Struct({ ...ContentfulConfig.fields, ...commonCreateFields }),
-  Schema.Struct({ ...PrismicConfig.fields, ...commonCreateFields }),
-  Schema.Struct({ ...StoryblokConfig.fields, ...commonCreateFields }),
-  Schema.Struct({ ...WebflowConfig.fields, ...commonCreateFields }),
-  Schema.Struct({ ...SanityConfig.fields, ...commonCreateFields }),
-  Schema.Struct({ ...GenericConfig.fields, ...commonCreateFields })
-])
+export const CreateTenantBody = withExamples(
+  Schema.Union([
+    Schema.Struct({ ...ContentfulConfig.fields, ...commonCreateFields }).annotate({ title: "Contentful" }),
+    Schema.Struct({ ...PrismicConfig.fields, ...commonCreateFields }).annotate({ title: "Prismic" }),
+    Schema.Struct({ ...StoryblokConfig.fields, ...commonCreateFields }).annotate({ title: "Storyblok" }),
+    Schema.Struct({ ...WebflowConfig.fields, ...commonCreateFields }).annotate({ title: "Webflow" }),
+    Schema.Struct({ ...SanityConfig.fields, ...commonCreateFields }).annotate({ title: "Sanity" }),
+    Schema.Struct({ ...GenericConfigInput.fields, ...commonCreateFields }).annotate({ title: "Generic" })
+  ]).annotate({ description: "`cms` names the provider; that provider's own fields sit beside it." }),
+  [
+    { slug: "acme", cms: "contentful", spaceId: "abc123" },
+    { slug: "acme", cms: "generic", apiOrigin: "https://api.example.com" },
+    {
+      slug: "acme-blog",
+      cms: "contentful",
+      spaceId: "abc123",
+      environment: "master",
+      cacheTTL: 600,
+      websiteDomain: "www.acme.com",
+      siteProxy: true
+    },
+    { slug: "acme", cms: "prismic", repository: "acme-site" },
+    { slug: "acme", cms: "storyblok", spaceId: "123456", region: "eu" },
+    { slug: "acme", cms: "webflow", siteId: "64f1a2b3c4d5e6f7a8b9c0d1" },
+    { slug: "acme", cms: "sanity", projectId: "a1b2c3d4", dataset: "production" }
+  ]
+)
 export type CreateTenantBody = typeof CreateTenantBody.Type
 
-const providerField = Schema.optionalKey(Schema.String)
-
-/** Every provider's own fields, flat beside `cms` (checked per provider where they are used). */
-const providerFields = Object.fromEntries(cmsFieldNames.map((name) => [name, providerField])) as Record<
-  (typeof cmsFieldNames)[number],
-  typeof providerField
->
+/** Each provider field, optional, with the widest rule any provider gives it. */
+const cmsFieldUpdates = Object.fromEntries(
+  cmsFieldNames.map((name) => [name, Schema.optionalKey(cmsFieldInputs[name])])
+) as { readonly [K in keyof typeof cmsFieldInputs]: Schema.optionalKey<(typeof cmsFieldInputs)[K]> }
 
 /** Only the fields that change; provider fields merge into the current CMS configuration. */
-export const UpdateTenantBody = Schema.Struct({
-  slug: Schema.optionalKey(Schema.String),
-  cms: Schema.optionalKey(Schema.Literals(cmsProviders)),
-  ...providerFields,
-  cacheTTL: Schema.optionalKey(CacheTTL),
-  websiteDomain: Schema.optionalKey(Schema.NullOr(HostnameInput)),
-  siteProxy: Schema.optionalKey(Schema.Boolean)
-})
+export const UpdateTenantBody = withExamples(
+  Schema.Struct({
+    slug: Schema.optionalKey(
+      Schema.String.annotate({
+        description: "The tenant's current slug, if sent at all: a slug cannot change."
+      })
+    ),
+    cms: Schema.optionalKey(Schema.Literals(cmsProviders)),
+    ...cmsFieldUpdates,
+    cacheTTL: Schema.optionalKey(CacheTTL),
+    websiteDomain: Schema.optionalKey(Schema.NullOr(HostnameInput)),
+    siteProxy: Schema.optionalKey(Schema.Boolean)
+  }).annotate({
+    description:
+      "Provider fields merge into the current configuration, or start a new one when `cms` names another provider; the result must be complete and valid for its provider."
+  }),
+  [{ cacheTTL: 600, websiteDomain: "www.acme.com" }, { environment: "staging" }, { websiteDomain: null }]
+)
 
-export const RefreshCacheBody = Schema.Struct({ type: CacheTarget })
+export const RefreshCacheBody = withExamples(Schema.Struct({ type: CacheTarget }), [
+  { type: "html" },
+  { type: "all" }
+])
 
-export const ApiConfigBody = Schema.Struct({
-  apiOrigin: Schema.String,
-  apiAuthMode: ApiAuthMode,
-  apiAuthHeaderName: Schema.optionalKey(Schema.String),
-  apiAuthQueryParam: Schema.optionalKey(Schema.String),
-  apiCacheTTL: Schema.optionalKey(CacheTTL),
-  cacheEnabled: Schema.optionalKey(Schema.Boolean),
-  previewEnabled: Schema.optionalKey(Schema.Boolean)
-})
+/** Absent fields take their defaults: `apiCacheTTL` 60, `cacheEnabled` true, `previewEnabled` false. */
+export const ApiConfigBody = withExamples(
+  Schema.Struct({
+    apiOrigin: HttpsOriginInput,
+    apiAuthMode: ApiAuthMode,
+    apiAuthHeaderName: Schema.optionalKey(ApiAuthHeaderName),
+    apiAuthQueryParam: Schema.optionalKey(ApiAuthQueryParam),
+    apiCacheTTL: Schema.optionalKey(CacheTTL),
+    cacheEnabled: Schema.optionalKey(Schema.Boolean),
+    previewEnabled: Schema.optionalKey(Schema.Boolean)
+  }).annotate({
+    description:
+      "`header` needs `apiAuthHeaderName`, `query` needs `apiAuthQueryParam`. Absent: `apiCacheTTL` 60, `cacheEnabled` true, `previewEnabled` false."
+  }),
+  [
+    { apiOrigin: "https://cdn.contentful.com", apiAuthMode: "bearer", apiCacheTTL: 120 },
+    { apiOrigin: "https://api.example.com", apiAuthMode: "header", apiAuthHeaderName: "X-Api-Key" },
+    { apiOrigin: "https://api.example.com/v2", apiAuthMode: "query", apiAuthQueryParam: "api_key" },
+    { apiOrigin: "https://api.example.com", apiAuthMode: "none", cacheEnabled: false }
+  ]
+).pipe(Schema.check(...authFieldsForMode))
 
-export const ApiTokenBody = Schema.Struct({
-  token: Schema.String.pipe(
-    Schema.check(
-      Schema.isMinLength(1),
-      Schema.isMaxLength(8192),
-      // Blank is missing: the seed's "400 token missing".
-      Schema.isPattern(/\S/, { message: "The token must not be blank" })
+export const ApiTokenBody = withExamples(
+  Schema.Struct({
+    token: Schema.String.pipe(
+      Schema.check(
+        Schema.isMinLength(1),
+        Schema.isMaxCodePoints(8192, { expected: "a value with a length of at most 8192" }),
+        // Blank is missing: the seed's "400 token missing".
+        Schema.isPattern(/\S/u, { message: "The token must not be blank" })
+      ),
+      Schema.annotate({ description: "Write-only; not blank, at most 8192 characters." })
     )
-  )
-})
+  }),
+  [{ token: "cfpat-Rk2XzQ8vN1" }]
+)
 
 const CacheVersionsJson = Schema.Struct({
   apiCacheVersion: Schema.Int,
@@ -99,6 +146,14 @@ export const ApiConfigJson = Schema.Struct({
   cacheEnabled: Schema.Boolean,
   previewEnabled: Schema.Boolean
 })
+
+const providerField = Schema.optionalKey(Schema.String)
+
+/** Every provider's own fields, flat beside `cms`, as the tenant's value shows them. */
+const providerFields = Object.fromEntries(cmsFieldNames.map((name) => [name, providerField])) as Record<
+  (typeof cmsFieldNames)[number],
+  typeof providerField
+>
 
 /** A tenant's configuration and state, never a secret. Provider fields sit beside `cms`. */
 export const TenantValue = Schema.Struct({

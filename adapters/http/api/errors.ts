@@ -1,9 +1,11 @@
 import { Schema } from "effect"
+import { HttpApiMiddleware } from "effect/http-api"
 
 /**
- * The error envelope of CONTRACT.md: `{ error: "<code>", message, …details }`. Each
- * class fixes its code and its HTTP status here, the one place a status is decided.
- * `_tag` stays off the wire but keeps catchTag working.
+ * The error envelope of CONTRACT.md: `{ error: "<code>", message, …details }`, one class
+ * per wire code, each with its HTTP status: the one place a status is decided. Their tags
+ * (off the wire; the typed client's errors carry them) are shared by no application or
+ * domain error. What becomes which is `adapters/http/errorMap.ts`.
  */
 const envelope = <Code extends string>(code: Code) => ({
   error: Schema.tag(code),
@@ -17,7 +19,7 @@ export class Unauthorized extends Schema.Error<Unauthorized>("Unauthorized")(
 
 export class Forbidden extends Schema.Error<Forbidden>("Forbidden")(
   { _tag: Schema.tagDefaultOmit("Forbidden"), ...envelope("forbidden") },
-  { httpApiStatus: 403, description: "Not a member of this tenant" }
+  { httpApiStatus: 403, description: "Not allowed: not a member, or a rule forbids it" }
 ) {}
 
 export class InsufficientRole extends Schema.Error<InsufficientRole>("InsufficientRole")(
@@ -76,3 +78,39 @@ export class Gone extends Schema.Error<Gone>("Gone")(
   },
   { httpApiStatus: 410, description: "The invite can no longer be used: it expired, was revoked or was used" }
 ) {}
+
+export class PayloadTooLarge extends Schema.Error<PayloadTooLarge>("PayloadTooLarge")(
+  { _tag: Schema.tagDefaultOmit("PayloadTooLarge"), ...envelope("payload_too_large"), maxBytes: Schema.Int },
+  { httpApiStatus: 413, description: "The body is over the limit" }
+) {}
+
+export class RateLimited extends Schema.Error<RateLimited>("RateLimited")(
+  { _tag: Schema.tagDefaultOmit("RateLimited"), ...envelope("rate_limited") },
+  { httpApiStatus: 429, description: "Too many requests; see Retry-After" }
+) {}
+
+export class Internal extends Schema.Error<Internal>("Internal")(
+  { _tag: Schema.tagDefaultOmit("Internal"), ...envelope("internal"), requestId: Schema.String },
+  { httpApiStatus: 500, description: "Something went wrong on our side (nothing internal is shown)" }
+) {}
+
+/** What any use case's refusal can become (see errorMap.ts): every endpoint may answer these. */
+export const useCaseErrors = [
+  NotFound,
+  Forbidden,
+  InsufficientRole,
+  Conflict,
+  ValidationFailed,
+  AlreadyExists,
+  Gone,
+  PlanLimit,
+  SlugTaken
+] as const
+
+/**
+ * Declares `useCaseErrors` for every endpoint of the API (a middleware is how http-api
+ * lets one declaration cover them all); it does nothing at run time.
+ */
+export class UseCaseErrors extends HttpApiMiddleware.Service<UseCaseErrors>()("tenantry/http/UseCaseErrors", {
+  error: useCaseErrors
+}) {}

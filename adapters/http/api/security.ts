@@ -1,13 +1,15 @@
 import { Context, Schema } from "effect"
 import { HttpApiMiddleware, HttpApiSecurity } from "effect/http-api"
-import type { TenantAccess as Access } from "../../../application/access/tenantAccess.ts"
 import type { Session } from "../../../application/ports/Sessions.ts"
-import type { Role } from "../../../domain/shared/roles.ts"
-import { Forbidden, InsufficientRole, NotFound, Unauthorized } from "./errors.ts"
+import { Forbidden, NotFound, Unauthorized } from "./errors.ts"
 
 export class CurrentUser extends Context.Service<CurrentUser, Session>()("tenantry/http/CurrentUser") {}
 
-/** A session JWT as `Authorization: Bearer …`, or the `__session` cookie identity providers set. */
+/**
+ * A session JWT as `Authorization: Bearer …`, or the `__session` cookie identity providers
+ * set; a change made with the cookie must come from an allowed origin (403 otherwise).
+ * Authentication only: who may do what is each use case's policy (application/auth).
+ */
 export class Authentication extends HttpApiMiddleware.Service<Authentication, { provides: CurrentUser }>()(
   "tenantry/http/Authentication",
   {
@@ -15,20 +17,20 @@ export class Authentication extends HttpApiMiddleware.Service<Authentication, { 
       bearer: HttpApiSecurity.bearer,
       sessionCookie: HttpApiSecurity.apiKey({ in: "cookie", key: "__session" })
     },
-    error: Unauthorized,
+    error: [Unauthorized, Forbidden],
     requiredForClient: true
   }
 ) {}
 
-export class CurrentTenant extends Context.Service<CurrentTenant, Access>()("tenantry/http/CurrentTenant") {}
-
-/** The least role an endpoint under `/api/tenants/{slug}` needs, stated on the endpoint itself. */
-export class RequiredRole extends Context.Service<RequiredRole, Role>()("tenantry/http/RequiredRole") {}
-
-/** Resolves `{slug}`, checks membership and the endpoint's RequiredRole, provides the tenant. */
-export class TenantAccess extends HttpApiMiddleware.Service<
-  TenantAccess,
-  { provides: CurrentTenant; requires: CurrentUser }
->()("tenantry/http/TenantAccess", { error: [NotFound, Forbidden, InsufficientRole] }) {}
-
 export const SlugParam = Schema.String
+
+/**
+ * Under `/api/tenants/{slug}`: a tenant that does not exist, or of which the caller is not
+ * a member, is answered 404/403 before the request is decoded, so nobody learns from
+ * validation errors what a tenant they cannot see would accept. Each use case still checks
+ * its own policy (the role it needs); this only orders the answers.
+ */
+export class TenantScope extends HttpApiMiddleware.Service<TenantScope, { requires: CurrentUser }>()(
+  "tenantry/http/TenantScope",
+  { error: [NotFound, Forbidden] }
+) {}

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { SlugFormat } from "../../../domain/tenant/index.ts"
 import {
   ApiConfigBody,
   ApiConfigJson,
@@ -13,8 +14,27 @@ import {
   TenantResponse,
   UpdateTenantBody
 } from "./bodies.ts"
+import { documentedQuery } from "./documented.ts"
 import { Conflict, PlanLimit, SlugTaken, ValidationFailed } from "./errors.ts"
-import { Authentication, RequiredRole, SlugParam, TenantAccess } from "./security.ts"
+import { Authentication, SlugParam, TenantScope } from "./security.ts"
+
+/** Any slug-shaped value; a reserved one is valid here and merely unavailable. */
+const slugAvailabilityQuery = documentedQuery({ slug: SlugFormat })
+
+const auditEventsQuery = documentedQuery({
+  limit: Schema.optional(
+    Schema.Int.pipe(
+      Schema.check(Schema.isBetween({ minimum: 1, maximum: 200 })),
+      Schema.annotate({ description: "How many events, newest first (default 50).", examples: [50] })
+    )
+  ),
+  beforeId: Schema.optional(
+    Schema.Int.pipe(
+      Schema.check(Schema.isGreaterThanOrEqualTo(1)),
+      Schema.annotate({ description: "Only events with a smaller id (keyset pagination).", examples: [1234] })
+    )
+  )
+})
 
 /** The tenant collection: any signed-in user. */
 export class TenantsGroup extends HttpApiGroup.make("tenants")
@@ -30,13 +50,15 @@ export class TenantsGroup extends HttpApiGroup.make("tenants")
       error: [ValidationFailed, PlanLimit, SlugTaken]
     }).annotate(OpenApi.Description, "Creates a tenant owned by the caller."),
     HttpApiEndpoint.get("slugAvailability", "/api/tenants/slug-availability", {
-      query: { slug: Schema.String },
+      query: slugAvailabilityQuery.fields,
       success: Schema.Struct({ slug: Schema.String, available: Schema.Boolean }),
       error: ValidationFailed
-    }).annotate(
-      OpenApi.Description,
-      "Whether a slug is free; a malformed slug is 400, a reserved one unavailable."
-    )
+    })
+      .annotate(
+        OpenApi.Description,
+        "Whether a slug is free; a malformed slug is 400, a reserved one unavailable."
+      )
+      .annotate(...slugAvailabilityQuery.document)
   )
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Tenants") {}
@@ -44,72 +66,58 @@ export class TenantsGroup extends HttpApiGroup.make("tenants")
 const tenantPath = "/api/tenants/:slug"
 const slugParams = { slug: SlugParam }
 
-/** One tenant: its members, by role (see each endpoint's RequiredRole). */
+/** One tenant, for its members (each use case states the role it needs). */
 export class TenantGroup extends HttpApiGroup.make("tenant")
   .add(
-    HttpApiEndpoint.get("getTenant", tenantPath, { params: slugParams, success: TenantResponse })
-      .annotate(RequiredRole, "viewer")
-      .annotate(OpenApi.Description, "The tenant's configuration and state."),
+    HttpApiEndpoint.get("getTenant", tenantPath, { params: slugParams, success: TenantResponse }).annotate(
+      OpenApi.Description,
+      "The tenant's configuration and state."
+    ),
     HttpApiEndpoint.put("updateTenant", tenantPath, {
       params: slugParams,
       payload: UpdateTenantBody,
       success: TenantResponse,
       error: [ValidationFailed, Conflict]
-    })
-      .annotate(RequiredRole, "editor")
-      .annotate(OpenApi.Description, "Partial update; the slug cannot change."),
+    }).annotate(OpenApi.Description, "Partial update; the slug cannot change."),
     HttpApiEndpoint.delete("deleteTenant", tenantPath, {
       params: slugParams,
       success: Schema.Struct({ ok: Schema.Boolean, key: Schema.String }),
       error: Conflict
-    })
-      .annotate(RequiredRole, "owner")
-      .annotate(OpenApi.Description, "Deletes the tenant, its edge snapshot and its secrets."),
+    }).annotate(OpenApi.Description, "Deletes the tenant, its edge snapshot and its secrets."),
     HttpApiEndpoint.post("refreshCache", `${tenantPath}/refresh-cache`, {
       params: slugParams,
       payload: RefreshCacheBody,
       success: RefreshCacheResponse,
       error: [ValidationFailed, Conflict]
-    })
-      .annotate(RequiredRole, "editor")
-      .annotate(OpenApi.Description, "Increments the chosen cache version(s) by one."),
+    }).annotate(OpenApi.Description, "Increments the chosen cache version(s) by one."),
     HttpApiEndpoint.post("edgeConfig", `${tenantPath}/edge-config`, {
       params: slugParams,
       success: EdgeConfigResponse
-    })
-      .annotate(RequiredRole, "editor")
-      .annotate(
-        OpenApi.Description,
-        "Rewrites proxy:{slug} from current state and reads it back; changes nothing."
-      ),
+    }).annotate(
+      OpenApi.Description,
+      "Rewrites proxy:{slug} from current state and reads it back; changes nothing."
+    ),
     HttpApiEndpoint.get("auditEvents", `${tenantPath}/audit-events`, {
       params: slugParams,
-      query: {
-        limit: Schema.optional(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 200 })))),
-        beforeId: Schema.optional(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(1))))
-      },
+      query: auditEventsQuery.fields,
       success: Schema.Struct({ events: Schema.Array(AuditEvent), hasMore: Schema.Boolean }),
       error: ValidationFailed
     })
-      .annotate(RequiredRole, "viewer")
-      .annotate(OpenApi.Description, "The tenant's history from the event log, newest first."),
+      .annotate(OpenApi.Description, "The tenant's history from the event log, newest first.")
+      .annotate(...auditEventsQuery.document),
     HttpApiEndpoint.put("saveApiConfig", `${tenantPath}/api-config`, {
       params: slugParams,
       payload: ApiConfigBody,
       success: ApiConfigJson,
       error: [ValidationFailed, Conflict]
-    })
-      .annotate(RequiredRole, "editor")
-      .annotate(OpenApi.Description, "Replaces the API proxy configuration (never the token)."),
+    }).annotate(OpenApi.Description, "Replaces the API proxy configuration (never the token)."),
     HttpApiEndpoint.put("saveApiToken", `${tenantPath}/api-token`, {
       params: slugParams,
       payload: ApiTokenBody,
       success: Schema.Struct({ ok: Schema.Boolean, updatedAt: Schema.String }),
       error: [ValidationFailed, Conflict]
-    })
-      .annotate(RequiredRole, "editor")
-      .annotate(OpenApi.Description, "Write-only: stores the API token encrypted; it is never returned.")
+    }).annotate(OpenApi.Description, "Write-only: stores the API token encrypted; it is never returned.")
   )
-  .middleware(TenantAccess)
+  .middleware(TenantScope)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Tenant") {}

@@ -1,11 +1,12 @@
 import { Effect } from "effect"
-import type { RequestContext } from "../../../application/tenants/context.ts"
+import { principalOfSession } from "../../../application/auth/principal.ts"
+import type { RequestContext } from "../../../application/context.ts"
 import { CurrentUser } from "../api/security.ts"
 import { CurrentRequestId } from "../requestId.ts"
 
-/** The signed-in user as the actor of whatever this request appends. */
-export const userRequestContext = Effect.gen(function* () {
-  const user = yield* CurrentUser
+/** The signed-in user as the principal of whatever this request asks of a use case. */
+export const requestContext = Effect.gen(function* () {
+  const principal = yield* principalOfSession(yield* CurrentUser)
   const requestId = yield* CurrentRequestId
-  return { actor: { type: "user", id: user.userId }, requestId } satisfies RequestContext
+  return { principal, requestId } satisfies RequestContext
 })

@@ -1,20 +1,28 @@
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { HttpRouter, HttpServerRequest } from "effect/http"
 import { HttpApiMiddleware } from "effect/http-api"
-import { authorizeTenant } from "../../../application/access/tenantAccess.ts"
+import { authorizeTenant, tenantRole } from "../../../application/auth/policies.ts"
+import { principalOfSession } from "../../../application/auth/principal.ts"
 import type { Config } from "../../../application/config.ts"
 import { formatIssues } from "../../../application/formatIssues.ts"
 import { Sessions } from "../../../application/ports/Sessions.ts"
 import type { TenantReadModel } from "../../../application/ports/TenantReadModel.ts"
-import { slugProblem } from "../../../domain/tenant/slug.ts"
 import { RequestValidation } from "../api/Api.ts"
-import { Forbidden, InsufficientRole, NotFound, Unauthorized, ValidationFailed } from "../api/errors.ts"
-import { Authentication, CurrentTenant, CurrentUser, RequiredRole, TenantAccess } from "../api/security.ts"
+import { Forbidden, type NotFound, Unauthorized, UseCaseErrors, ValidationFailed } from "../api/errors.ts"
+import { Authentication, CurrentUser, TenantScope } from "../api/security.ts"
+import { toResponse } from "../errorMap.ts"
+import { HttpSettings } from "../httpSettings.ts"
+import { cookieOriginRefusal } from "./cookieOrigin.ts"
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
   Effect.gen(function* () {
     const sessions = yield* Sessions
+    const allowedOrigins = new Set((yield* HttpSettings).allowedOrigins)
+    const cookieOrigin = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const refusal = cookieOriginRefusal(request, allowedOrigins)
+      return refusal === undefined ? Effect.void : Effect.fail(new Forbidden({ message: refusal }))
+    })
     const verify = (token: string) =>
       token === ""
         ? Effect.fail(
@@ -33,44 +41,17 @@ export const AuthenticationLive = Layer.effect(
       )
     return Authentication.of({
       bearer: (effect, { credential }) => authenticate(effect, credential),
-      sessionCookie: (effect, { credential }) => authenticate(effect, credential)
+      // A valid cookie first (401), then where the request comes from (403).
+      sessionCookie: (effect, { credential }) =>
+        authenticate(Effect.andThen(cookieOrigin, effect), credential)
     })
   })
 )
 
-export const TenantAccessLive = Layer.effect(
-  TenantAccess,
-  Effect.gen(function* () {
-    const context = yield* Effect.context<TenantReadModel | Config>()
-    return TenantAccess.of((effect, { endpoint }) =>
-      Effect.gen(function* () {
-        const required = Context.getOrUndefined(endpoint.annotations, RequiredRole)
-        if (required === undefined)
-          return yield* Effect.die(new Error(`${endpoint.name} states no RequiredRole`))
-        const user = yield* CurrentUser
-        const route = yield* HttpRouter.RouteContext
-        const slug = route.params.slug ?? ""
-        // A malformed slug names no tenant: answer without asking the database (which
-        // would refuse bytes such as NUL with an error, not an empty result).
-        if (slugProblem(slug) === "format") return yield* new NotFound({ message: `No tenant "${slug}"` })
-        const access = yield* authorizeTenant(user.userId, slug, required).pipe(
-          Effect.provideContext(context),
-          Effect.catchTags({
-            TenantNotFound: () => Effect.fail(new NotFound({ message: `No tenant "${slug}"` })),
-            NotAMember: () => Effect.fail(new Forbidden({ message: "You are not a member of this tenant" })),
-            InsufficientRole: (error) =>
-              Effect.fail(
-                new InsufficientRole({
-                  message: `This needs the ${error.required} role or higher; you are ${error.actual}`,
-                  requiredRole: error.required
-                })
-              )
-          })
-        )
-        return yield* Effect.provideService(effect, CurrentTenant, access)
-      })
-    )
-  })
+/** `UseCaseErrors` only declares what endpoints may answer: it passes every request through. */
+export const UseCaseErrorsLive = Layer.succeed(
+  UseCaseErrors,
+  UseCaseErrors.of((effect) => effect)
 )
 
 /** What the failing part of the request was decoded from, as http-api handed it to the schema. */
@@ -115,4 +96,24 @@ export const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform
             })
           )
         )
+)
+
+export const TenantScopeLive = Layer.effect(
+  TenantScope,
+  Effect.gen(function* () {
+    const context = yield* Effect.context<TenantReadModel | Config>()
+    const member = tenantRole("viewer")
+    return TenantScope.of((effect) =>
+      Effect.gen(function* () {
+        const principal = yield* principalOfSession(yield* CurrentUser).pipe(Effect.provideContext(context))
+        const route = yield* HttpRouter.RouteContext
+        yield* authorizeTenant(principal, route.params.slug ?? "", member).pipe(
+          // Only "no such tenant" and "not a member" can come of the viewer policy.
+          Effect.catch((refusal) => toResponse(refusal) as Effect.Effect<never, NotFound | Forbidden>),
+          Effect.provideContext(context)
+        )
+        return yield* effect
+      })
+    )
+  })
 )

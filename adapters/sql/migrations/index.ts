@@ -5,6 +5,9 @@ import readModels from "./0002_read_models.ts"
 import tenantKeys from "./0003_tenant_keys.ts"
 import tenantInvites from "./0004_tenant_invites.ts"
 import tenantWebhooks from "./0005_tenant_webhooks.ts"
+import streamsPerAggregate from "./0006_streams_per_aggregate.ts"
+import tenantKeyTombstones from "./0007_tenant_key_tombstones.ts"
+import projectionLeases from "./0008_projection_leases.ts"
 
 /**
  * Every schema change, in order. Applied at start; each runs once, in a transaction,
@@ -15,7 +18,10 @@ export const migrations = {
   "0002_read_models": readModels,
   "0003_tenant_keys": tenantKeys,
   "0004_tenant_invites": tenantInvites,
-  "0005_tenant_webhooks": tenantWebhooks
+  "0005_tenant_webhooks": tenantWebhooks,
+  "0006_streams_per_aggregate": streamsPerAggregate,
+  "0007_tenant_key_tombstones": tenantKeyTombstones,
+  "0008_projection_leases": projectionLeases
 }
 
 export const migrate = Migrator.make({})({

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { decodeTenantEvent } from "../../../application/events/tenantCodec.ts"
+import { decodeEvent } from "../../../application/events/catalog.ts"
 import { inviteChanges, inviteHandles } from "../../../application/projections/invites.ts"
 import type { InlineProjection } from "../InlineProjection.ts"
 
@@ -13,7 +13,7 @@ export const invitesProjection: InlineProjection = {
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       for (const event of events) {
-        for (const change of inviteChanges(event.tenantId, decodeTenantEvent(event))) {
+        for (const change of inviteChanges(event.tenantId, decodeEvent(event))) {
           switch (change._tag) {
             case "insert": {
               const row = change.row

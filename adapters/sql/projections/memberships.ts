@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { decodeTenantEvent } from "../../../application/events/tenantCodec.ts"
+import { decodeEvent } from "../../../application/events/catalog.ts"
 import { membershipChanges, membershipHandles } from "../../../application/projections/memberships.ts"
 import type { InlineProjection } from "../InlineProjection.ts"
 import { anyOf } from "../rows.ts"
@@ -26,7 +26,7 @@ export const membershipsProjection: InlineProjection = {
         return users
       }
       for (const event of events) {
-        for (const change of membershipChanges(event.tenantId, decodeTenantEvent(event))) {
+        for (const change of membershipChanges(event.tenantId, decodeEvent(event))) {
           switch (change._tag) {
             case "upsert":
               of(change.membership.tenantId).set(change.membership.userId, change.membership.role)

@@ -1,17 +1,21 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { decodeTenantEvent } from "../../../application/events/tenantCodec.ts"
+import { decodeEvent } from "../../../application/events/catalog.ts"
 import { UniqueKeyTaken } from "../../../application/ports/EventStore.ts"
 import {
-  evolveTenantView,
-  type TenantView,
-  tenantViewHandles
+  evolveTenantRow,
+  type TenantRow,
+  tenantRowHandles
 } from "../../../application/projections/tenantView.ts"
+import type { TenantEvent } from "../../../domain/tenant/index.ts"
 import type { InlineProjection } from "../InlineProjection.ts"
 import { anyOf, asJson } from "../rows.ts"
 
+const tenantEvent = (stored: Parameters<typeof decodeEvent>[0]) => decodeEvent(stored) as TenantEvent
+
 /**
- * `tenants`: one row per live tenant, its view as JSON; deleted tenants leave, freeing
+ * `tenants`: one row per live tenant, its row as JSON (what its own stream says; the
+ * cache versions are `tenant_cache_versions`); deleted tenants leave, freeing
  * their slug. Set-based, whatever the number of tenants in one append: one read of
  * their rows, the fold in memory, one delete for the tenants that left, one upsert for
  * the rest. The delete goes first, so a slug freed and reused by another tenant in the
@@ -21,24 +25,24 @@ import { anyOf, asJson } from "../rows.ts"
  *
  * It remembers (`RememberedRows`): a tenant whose view this process last wrote, and
  * whose append changes neither its slug nor its life, is updated by the append
- * statement itself (cache bumps, config edits: the hot path).
+ * statement itself (config edits).
  */
 export const tenantsProjection: InlineProjection = {
   name: "tenants",
   tables: ["tenants"],
-  handles: tenantViewHandles,
+  handles: tenantRowHandles,
   apply: (events, remember) =>
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const byTenant = Map.groupBy(events, (event) => event.tenantId)
       const rows = yield* sql<{ tenant_id: string; view: unknown }>`SELECT tenant_id, view FROM tenants
         WHERE tenant_id = ${anyOf(sql, byTenant.keys())}`
-      const current = new Map(rows.map((row) => [row.tenant_id, asJson<TenantView>(row.view)]))
+      const current = new Map(rows.map((row) => [row.tenant_id, asJson<TenantRow>(row.view)]))
       const left: Array<string> = []
-      const live: Array<{ tenant_id: string; slug: string; view: TenantView; position: number }> = []
+      const live: Array<{ tenant_id: string; slug: string; view: TenantRow; position: number }> = []
       for (const [tenantId, tenantEvents] of byTenant) {
         let view = current.get(tenantId) ?? null
-        for (const event of tenantEvents) view = evolveTenantView(view, decodeTenantEvent(event))
+        for (const event of tenantEvents) view = evolveTenantRow(view, tenantEvent(event))
         const last = tenantEvents.at(-1)!
         if (view === null) left.push(tenantId)
         else live.push({ tenant_id: tenantId, slug: view.slug, view, position: last.position })
@@ -74,9 +78,10 @@ export const tenantsProjection: InlineProjection = {
   }).pipe(Effect.orDie),
   remembered: {
     next: (before, events) => {
-      const from = before as TenantView
-      let view: TenantView | null = from
-      for (const event of events) view = evolveTenantView(view, decodeTenantEvent(event))
+      const from = before as TenantRow
+      let view: TenantRow | null = from
+      for (const event of events)
+        view = evolveTenantRow(view, tenantEvent({ ...event, tenantId: from.tenantId }))
       return view === null || view.slug !== from.slug ? undefined : view
     },
     write: (sql, planned) => sql`UPDATE tenants t SET view = p.row, position = w.position

@@ -1,17 +1,17 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { decodeTenantEvent } from "../../../application/events/tenantCodec.ts"
-import type { TenantEvent } from "../../../domain/tenant/index.ts"
+import { decodeEvent, typesOf } from "../../../application/events/catalog.ts"
 import type { InlineProjection } from "../InlineProjection.ts"
 
-const handles: ReadonlySet<string> = new Set<TenantEvent["_tag"]>([
+/** The site-publish secret (tenant stream), each webhook's own stream, and the tenant's end. */
+const handles = typesOf(
   "WebhookSecretGenerated",
   "WebhookSecretRotated",
   "CacheRefreshWebhookCreated",
   "CacheRefreshWebhookRegenerated",
   "CacheRefreshWebhookDeleted",
   "TenantDeleted"
-])
+)
 
 /** The site-publish secret's row id: one per tenant. */
 export const sitePublishId = (tenantId: string) => `site-publish:${tenantId}`
@@ -30,7 +30,7 @@ export const webhooksProjection: InlineProjection = {
       const sql = yield* SqlClient.SqlClient
       for (const stored of events) {
         const tenantId = stored.tenantId
-        const event = decodeTenantEvent(stored)
+        const event = decodeEvent(stored)
         switch (event._tag) {
           case "WebhookSecretGenerated":
           case "WebhookSecretRotated":

@@ -1,0 +1,51 @@
+import { acceptInvite } from "./members/acceptInvite.ts"
+import { inviteMember } from "./members/inviteMember.ts"
+import { listMembers } from "./members/listMembers.ts"
+import { changeMemberRole, removeMember, revokeInvite } from "./members/manageMembers.ts"
+import { saveApiConfig, saveApiToken } from "./tenants/apiConfig.ts"
+import { auditEvents } from "./tenants/auditEvents.ts"
+import { createTenant } from "./tenants/createTenant.ts"
+import { deleteTenant } from "./tenants/deleteTenant.ts"
+import { getTenant, listTenants, slugAvailability } from "./tenants/readTenants.ts"
+import { refreshCache } from "./tenants/refreshCache.ts"
+import { resyncEdgeConfig } from "./tenants/resyncEdgeConfig.ts"
+import { updateTenant } from "./tenants/updateTenant.ts"
+import {
+  cacheRefreshWebhookEvents,
+  createCacheRefreshWebhook,
+  deleteCacheRefreshWebhook,
+  listCacheRefreshWebhooks,
+  regenerateCacheRefreshWebhook
+} from "./webhooks/cacheRefreshWebhooks.ts"
+import { ensureWebhookSecret, rotateWebhookSecret } from "./webhooks/siteWebhookSecret.ts"
+
+/**
+ * Every use case a principal can ask for, each with its one policy (`.policy`): the
+ * application's authorization table, read by the authorization tests and the docs. The
+ * public webhook receivers are not here: they take no principal, they authenticate a
+ * secret and act as the `Webhook`/`SitePublish` principal it names.
+ */
+export const tenantUseCases = {
+  getTenant,
+  updateTenant,
+  deleteTenant,
+  refreshCache,
+  resyncEdgeConfig,
+  auditEvents,
+  saveApiConfig,
+  saveApiToken,
+  listMembers,
+  inviteMember,
+  removeMember,
+  revokeInvite,
+  changeMemberRole,
+  ensureWebhookSecret,
+  rotateWebhookSecret,
+  listCacheRefreshWebhooks,
+  createCacheRefreshWebhook,
+  regenerateCacheRefreshWebhook,
+  deleteCacheRefreshWebhook,
+  cacheRefreshWebhookEvents
+}
+
+export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }

@@ -1,0 +1,51 @@
+/**
+ * `proxy:{slug}` in the edge KV: everything an edge needs to serve a tenant, and nothing
+ * secret in the clear. Written by the control plane (application/edge/edgeSnapshot.ts),
+ * read by the edge (edge/): this type is the contract between them, shared, never copied.
+ * Types only, so the edge imports nothing at run time from here.
+ */
+export interface EdgeSnapshot {
+  readonly schemaVersion: 1
+  /** What request logs are attributed by. */
+  readonly tenantId: string
+  readonly slug: string
+  readonly cms: { readonly cms: string } & Readonly<Record<string, unknown>>
+  /** `https://{slug}.{PROXY_BASE_DOMAIN}`, the tenant's preview host. */
+  readonly proxyBase: string
+  /** Where visitors reach the website through us: the site proxy, else null. */
+  readonly publicOrigin: string | null
+  readonly websiteOrigin: string | null
+  readonly siteProxy: boolean
+  readonly cache: {
+    readonly ttl: number
+    readonly apiCacheVersion: number
+    readonly assetCacheVersion: number
+    readonly htmlCacheVersion: number
+  }
+  readonly api: EdgeApiConfig | null
+  /**
+   * The security gate: what the edge may serve. The API proxy stays closed until it is
+   * configured and, when it authenticates upstream, has a token to do it with.
+   */
+  readonly gate: {
+    readonly apiProxy: "open" | "closed_unconfigured" | "closed_missing_token"
+    readonly siteProxy: "open" | "closed"
+  }
+  /** Active custom domains (hostnames), earliest-activated first. */
+  readonly customDomains: ReadonlyArray<string>
+  readonly updatedAt: string
+}
+
+export interface EdgeApiConfig {
+  readonly origin: string
+  readonly authMode: "none" | "bearer" | "header" | "query"
+  readonly authHeaderName: string | null
+  readonly authQueryParam: string | null
+  readonly cacheTTL: number
+  readonly cacheEnabled: boolean
+  readonly previewEnabled: boolean
+  readonly hasApiToken: boolean
+}
+
+/** The KV key of a tenant's snapshot. */
+export const snapshotKey = (slug: string): string => `proxy:${slug}`
