@@ -93,7 +93,9 @@ export const startTestServer = async (
     run: (effect) => runtime.runPromise(effect),
     close: async () => {
       await runtime.dispose()
-      await rm(dataDir, { recursive: true, force: true })
+      // A file-KV write the projector began before the interruption (tmp file, then rename)
+      // can still land while the directory is being removed: retry on ENOTEMPTY.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
     }
   }
 }
