@@ -97,3 +97,10 @@ printTable(
   ["row", "req/s", "vs raw", "p50", "p99", "non-2xx", "target"],
   rows.map((row) => [row.row, ...loadCells(row, raw), row.non2xx, row.target])
 )
+
+// A bench that served errors measured nothing: fail the run (bench:smoke in .ci/run relies on it).
+const failed = rows.filter((row) => row.non2xx > 0)
+if (failed.length > 0) {
+  console.error(`bench failed: non-2xx answers in ${failed.map((row) => row.row).join("; ")}`)
+  process.exitCode = 1
+}

@@ -265,3 +265,10 @@ printTable(
     target
   ])
 )
+
+// Refusals are 4xx by design; a 5xx or a transport error means the run measured a failure.
+const failed = rows.filter(({ result }) => result.status5xx + result.errors > 0)
+if (failed.length > 0) {
+  console.error(`bench failed: 5xx or errors in ${failed.map(({ row }) => row).join("; ")}`)
+  process.exitCode = 1
+}
