@@ -1,6 +1,8 @@
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { Config, type TenantryConfig } from "../../application/config.ts"
+import { type DomainCheckRequirements, domainCheck } from "../../application/customDomains/domainCheckJob.ts"
+import { VerifyLimits } from "../../application/customDomains/verifyLimits.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { Ids } from "../../application/ports/Ids.ts"
@@ -18,6 +20,7 @@ import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
 import * as SmtpMailer from "../mail/SmtpMailer.ts"
 import type * as Database from "../sql/Database.ts"
+import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
@@ -31,6 +34,7 @@ export const tenantryConfig = (settings: Settings): TenantryConfig => ({
   defaultPlan: settings.defaultPlan,
   masterAdminUserIds: settings.masterAdminUserIds,
   inviteTtlHours: settings.inviteTtlHours,
+  domains: settings.domains,
   webhookRateLimits: settings.webhookRateLimits
 })
 
@@ -70,7 +74,9 @@ export const kvLayer = (settings: Settings) =>
  * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
  * the node holding its lease. Add a job here; its rows name it in `scheduled_jobs`.
  */
-export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<never>> => []
+export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<DomainCheckRequirements>> => [
+  domainCheck
+]
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
 export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))
@@ -104,8 +110,10 @@ export const coreLayer = (
   return Layer.mergeAll(
     CommandHandler.layer,
     ProjectionWaits.layer,
+    VerifyLimits.layer,
     SqlTenantReadModel.layer,
     SqlMembersReadModel.layer,
+    SqlCustomDomainReadModel.layer,
     SqlWebhookStore.layer,
     WebhookSecrets.layer,
     mailerLayer(settings),
