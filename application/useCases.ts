@@ -1,3 +1,10 @@
+import {
+  addCustomDomain,
+  listCustomDomains,
+  recheckCustomDomain,
+  removeCustomDomain,
+  verifyCustomDomain
+} from "./customDomains/customDomains.ts"
 import { acceptInvite } from "./members/acceptInvite.ts"
 import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
@@ -45,7 +52,12 @@ export const tenantUseCases = {
   createCacheRefreshWebhook,
   regenerateCacheRefreshWebhook,
   deleteCacheRefreshWebhook,
-  cacheRefreshWebhookEvents
+  cacheRefreshWebhookEvents,
+  listCustomDomains,
+  addCustomDomain,
+  verifyCustomDomain,
+  removeCustomDomain,
+  recheckCustomDomain
 }
 
 export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }

@@ -6,6 +6,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
+import { ConfigHandlers, DomainsHandlers } from "./handlers/domains.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
   AuthenticationLive,
@@ -39,7 +40,9 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
     InvitesHandlers,
     SystemHandlers,
     WebhooksHandlers,
-    WebhookReceiversHandlers
+    WebhookReceiversHandlers,
+    DomainsHandlers,
+    ConfigHandlers
   ]),
   Layer.provide([AuthenticationLive, TenantScopeLive, UseCaseErrorsLive, RequestValidationLive]),
   Layer.provide(routeGuards(Api).layer.pipe(Layer.provide(CacheRefreshScreenLive))),
@@ -78,6 +81,10 @@ export const serve = (options: ServeOptions) =>
       )
     ),
     Layer.provide(
-      Layer.succeed(HttpSettings, { allowedOrigins: options.allowedOrigins, trustProxy: options.trustProxy })
+      Layer.succeed(HttpSettings, {
+        allowedOrigins: options.allowedOrigins,
+        trustProxy: options.trustProxy,
+        internalApiToken: options.internalApiToken
+      })
     )
   )

@@ -8,6 +8,7 @@ import {
   InsufficientRole,
   NotFound,
   PlanLimit,
+  RateLimited,
   SlugTaken,
   ValidationFailed
 } from "./api/errors.ts"
@@ -23,6 +24,7 @@ export type UseCaseResponse =
   | Gone
   | PlanLimit
   | SlugTaken
+  | RateLimited
 
 /** A refusal from the domain or the application: a stable `code`, and the details it names. */
 export interface Refusal {
@@ -74,6 +76,18 @@ const table: Record<string, (refusal: Refusal) => UseCaseResponse> = {
       plan: String(refusal.plan),
       maxTenants: Number(refusal.maxTenants)
     }),
+  // Custom domains (domain/customDomain, application/customDomains)
+  custom_domain_not_found: (refusal) =>
+    new NotFound({ message: `No custom domain "${String(refusal.hostname)}" on this tenant` }),
+  hostname_taken: (refusal) =>
+    new AlreadyExists({ message: `The hostname ${String(refusal.hostname)} is already added to a tenant` }),
+  domain_plan_limit: (refusal) =>
+    new PlanLimit({
+      message: `Your ${String(refusal.plan)} plan allows ${String(refusal.maxDomains)} custom domains per tenant`,
+      plan: String(refusal.plan),
+      maxDomains: Number(refusal.maxDomains)
+    }),
+  rate_limited: () => new RateLimited({ message: "Too many verify calls for this domain; retry later" }),
   // Command handling (application/handleCommand.ts, the event store)
   concurrency_conflict: conflict,
   unique_key_taken: conflict,

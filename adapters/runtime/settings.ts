@@ -1,6 +1,8 @@
+import { isIP } from "node:net"
 import { resolve } from "node:path"
 import { Schema } from "effect"
-import type { Plan } from "../../application/config.ts"
+import { type DomainSettings, defaultDomainSettings, type Plan } from "../../application/config.ts"
+import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
@@ -31,6 +33,12 @@ export interface Settings {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
   readonly trustProxy: number
+  /** Resolvers the `Dns` port asks (`DNS_SERVERS`); undefined: the system's. */
+  readonly dnsServers: ReadonlyArray<string> | undefined
+  /** Custom domains: EDGE_IPS, DOMAIN_CHECK_SCHEDULE, … (see parseDomainSettings). */
+  readonly domains: DomainSettings
+  /** `INTERNAL_API_TOKEN`: a bearer that may read internal endpoints (the Traefik export) from anywhere. */
+  readonly internalApiToken: string | undefined
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -47,7 +55,10 @@ const list = (value: string | undefined) =>
 
 const PlansJson = Schema.Record(
   Schema.String,
-  Schema.Struct({ maxTenants: Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))) })
+  Schema.Struct({
+    maxTenants: Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))),
+    maxDomains: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))))
+  })
 )
 
 const fail = (message: string): never => {
@@ -126,7 +137,10 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
       )
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY)
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    dnsServers: parseDnsServerSetting(env.DNS_SERVERS),
+    domains: parseDomainSettings(env),
+    internalApiToken: nonEmpty(env.INTERNAL_API_TOKEN)
   }
   if (production) {
     const missing = [
@@ -190,4 +204,62 @@ const parseTrustProxy = (raw: string | undefined): number => {
   return /^[1-9]\d{0,1}$/.test(value)
     ? Number(value)
     : fail(`TRUST_PROXY must be true, false or the number of proxies in front (1-99); got "${raw}"`)
+}
+
+/** `DNS_SERVERS`: comma-separated `ip`, `ip:port`, `[ipv6]:port`; unset or empty: the system's resolvers. */
+const parseDnsServerSetting = (raw: string | undefined): ReadonlyArray<string> | undefined => {
+  if (raw === undefined || raw.trim() === "") return undefined
+  const parsed = parseDnsServers(raw)
+  return "error" in parsed ? fail(parsed.error) : parsed
+}
+
+const positiveNumber = (name: string, raw: string | undefined, fallback: number, max: number): number => {
+  if (raw === undefined || raw.trim() === "") return fallback
+  const value = Number(raw)
+  return Number.isFinite(value) && value > 0 && value <= max
+    ? value
+    : fail(`${name} must be a number above 0 and at most ${max}, not "${raw}"`)
+}
+
+/** The custom-domain settings (CONTRACT "Custom domains", and the Traefik export's). */
+const parseDomainSettings = (env: NodeJS.ProcessEnv): DomainSettings => {
+  const edgeIps = list(env.EDGE_IPS)
+  for (const ip of edgeIps) if (isIP(ip) === 0) fail(`EDGE_IPS must list IP addresses; "${ip}" is not one`)
+  const schedule = list(env.DOMAIN_CHECK_SCHEDULE)
+  const checkScheduleSeconds =
+    schedule.length === 0
+      ? defaultDomainSettings.checkScheduleSeconds
+      : schedule.map((step) => positiveNumber("DOMAIN_CHECK_SCHEDULE (each step)", step, 1, 31_536_000))
+  const edgeUpstreams = list(env.EDGE_UPSTREAMS)
+  for (const upstream of edgeUpstreams) {
+    let ok = false
+    try {
+      const url = new URL(upstream)
+      ok =
+        (url.protocol === "http:" || url.protocol === "https:") && url.username === "" && url.password === ""
+    } catch {
+      ok = false
+    }
+    if (!ok)
+      fail(`EDGE_UPSTREAMS must list http(s) URLs such as http://127.0.0.1:8787; "${upstream}" is not one`)
+  }
+  return {
+    edgeIps,
+    checkScheduleSeconds,
+    activeRecheckSeconds: positiveNumber(
+      "DOMAIN_ACTIVE_RECHECK_SECONDS",
+      env.DOMAIN_ACTIVE_RECHECK_SECONDS,
+      defaultDomainSettings.activeRecheckSeconds,
+      31_536_000
+    ),
+    pendingTtlHours: positiveNumber(
+      "DOMAIN_PENDING_TTL_HOURS",
+      env.DOMAIN_PENDING_TTL_HOURS,
+      defaultDomainSettings.pendingTtlHours,
+      87_600
+    ),
+    acmeCaDomain: nonEmpty(env.ACME_CA_DOMAIN)?.trim().toLowerCase() ?? defaultDomainSettings.acmeCaDomain,
+    edgeUpstreams: edgeUpstreams.length === 0 ? defaultDomainSettings.edgeUpstreams : edgeUpstreams,
+    traefikCertResolver: nonEmpty(env.TRAEFIK_CERT_RESOLVER)?.trim()
+  }
 }

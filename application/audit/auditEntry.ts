@@ -73,6 +73,20 @@ const summarize = (event: DomainEvent): string => {
       return `Cache-refresh webhook ${event.webhookId} secret regenerated`
     case "CacheRefreshWebhookDeleted":
       return `Cache-refresh webhook ${event.webhookId} deleted`
+    case "CustomDomainAdded":
+      return `Custom domain ${event.hostname} added (pending DNS verification)`
+    case "CustomDomainOwnershipVerified":
+      return `Custom domain ${event.hostname}: ownership verified`
+    case "CustomDomainActivated":
+      return `Custom domain ${event.hostname} active`
+    case "CustomDomainMisconfigured":
+      return `Custom domain ${event.hostname} misconfigured: ${event.reasons.join("; ")}`
+    case "CustomDomainExpired":
+      return `Custom domain ${event.hostname} expired (not verified in time)`
+    case "CustomDomainReopened":
+      return `Custom domain ${event.hostname} pending again (verification restarted)`
+    case "CustomDomainRemoved":
+      return `Custom domain ${event.hostname} removed`
   }
 }
 

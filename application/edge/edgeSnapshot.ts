@@ -4,11 +4,40 @@ import type { TenantView } from "../projections/tenantView.ts"
 
 export type { EdgeSnapshot }
 
+/** An active custom domain of the tenant, as the snapshot needs it. */
+export interface ActiveDomain {
+  readonly hostname: string
+  readonly activatedAt: string
+}
+
+/** Active hostnames, earliest-activated first (then by name, so the order is stable). */
+export const orderActive = (domains: ReadonlyArray<ActiveDomain>): ReadonlyArray<string> =>
+  [...domains]
+    .sort((a, b) =>
+      a.activatedAt < b.activatedAt
+        ? -1
+        : a.activatedAt > b.activatedAt
+          ? 1
+          : a.hostname < b.hostname
+            ? -1
+            : 1
+    )
+    .map((domain) => domain.hostname)
+
+/**
+ * Where visitors reach the website through us: `https://{hostname}` of the earliest-activated
+ * active custom domain, else the preview host when the site proxy is on, else null.
+ */
+export const publicOriginOf = (base: string, siteProxy: boolean, customDomains: ReadonlyArray<string>) =>
+  customDomains.length > 0 ? `https://${customDomains[0]}` : siteProxy ? base : null
+
 export const buildEdgeSnapshot = (
   view: TenantView,
-  config: Pick<TenantryConfig, "proxyBaseDomain">
+  config: Pick<TenantryConfig, "proxyBaseDomain">,
+  activeDomains: ReadonlyArray<ActiveDomain> = []
 ): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
+  const customDomains = orderActive(activeDomains)
   const api = view.apiConfig
   const needsToken = api !== null && api.apiAuthMode !== "none"
   return {
@@ -17,7 +46,7 @@ export const buildEdgeSnapshot = (
     slug: view.slug,
     cms: view.cms,
     proxyBase: base,
-    publicOrigin: view.siteProxy ? base : null,
+    publicOrigin: publicOriginOf(base, view.siteProxy, customDomains),
     websiteOrigin: view.websiteDomain === null ? null : `https://${view.websiteDomain}`,
     siteProxy: view.siteProxy,
     cache: {
@@ -48,7 +77,7 @@ export const buildEdgeSnapshot = (
             : "open",
       siteProxy: view.siteProxy ? "open" : "closed"
     },
-    customDomains: [],
+    customDomains,
     updatedAt: view.updatedAt
   }
 }

@@ -49,3 +49,14 @@ export interface EdgeApiConfig {
 
 /** The KV key of a tenant's snapshot. */
 export const snapshotKey = (slug: string): string => `proxy:${slug}`
+
+/**
+ * The KV key routing an active custom domain: `host:{hostname}` → `{ "slug": … }`, present
+ * exactly while the domain is active, so an edge can route a request by its Host header.
+ */
+export const hostKey = (hostname: string): string => `host:${hostname}`
+
+/** The value at `host:{hostname}`. */
+export interface HostRoute {
+  readonly slug: string
+}

@@ -171,7 +171,14 @@ export const TenantValue = Schema.Struct({
   hasApiToken: Schema.Boolean,
   apiTokenUpdatedAt: Schema.NullOr(Schema.String),
   createdAt: Schema.String,
-  updatedAt: Schema.String
+  updatedAt: Schema.String,
+  /** The domains summary (CONTRACT "Custom domains"). */
+  domains: Schema.Array(
+    Schema.Struct({
+      hostname: Schema.String,
+      status: Schema.Literals(["pending", "active", "misconfigured", "expired"])
+    })
+  )
 })
 
 export const TenantResponse = Schema.Struct({ key: Schema.String, value: TenantValue })
