@@ -2,6 +2,7 @@ import { resolve } from "node:path"
 import { Schema } from "effect"
 import type { Plan } from "../../application/config.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
 export interface Settings {
@@ -31,6 +32,8 @@ export interface Settings {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
   readonly trustProxy: number
+  /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
+  readonly edgeKeys: EdgeKeySettings
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -126,7 +129,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
       )
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY)
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    edgeKeys: edgeKeySettingsFromEnv(env)
   }
   if (production) {
     const missing = [
