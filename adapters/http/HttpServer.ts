@@ -6,6 +6,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
+import { EdgeAuthenticationLive, EdgeLogsHandlers, LogsHandlers } from "./handlers/logs.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
   AuthenticationLive,
@@ -39,9 +40,17 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
     InvitesHandlers,
     SystemHandlers,
     WebhooksHandlers,
-    WebhookReceiversHandlers
+    WebhookReceiversHandlers,
+    LogsHandlers,
+    EdgeLogsHandlers
   ]),
-  Layer.provide([AuthenticationLive, TenantScopeLive, UseCaseErrorsLive, RequestValidationLive]),
+  Layer.provide([
+    AuthenticationLive,
+    TenantScopeLive,
+    UseCaseErrorsLive,
+    RequestValidationLive,
+    EdgeAuthenticationLive
+  ]),
   Layer.provide(routeGuards(Api).layer.pipe(Layer.provide(CacheRefreshScreenLive))),
   Layer.merge(HttpApiScalar.layer(Api, { path: docsPath })),
   Layer.merge(

@@ -1,5 +1,6 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
+import { EdgeLogsGroup, LogsGroup } from "./logs.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
@@ -26,6 +27,8 @@ export class Api extends HttpApi.make("tenantry")
   .add(SystemGroup)
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)
+  .add(LogsGroup)
+  .add(EdgeLogsGroup)
   .middleware(RequestValidation)
   .middleware(UseCaseErrors)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
