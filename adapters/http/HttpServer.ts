@@ -7,6 +7,7 @@ import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
 import { ConfigHandlers, DomainsHandlers } from "./handlers/domains.ts"
+import { EdgeAuthenticationLive, EdgeLogsHandlers, LogsHandlers } from "./handlers/logs.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
   AuthenticationLive,
@@ -42,9 +43,17 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
     WebhooksHandlers,
     WebhookReceiversHandlers,
     DomainsHandlers,
-    ConfigHandlers
+    ConfigHandlers,
+    LogsHandlers,
+    EdgeLogsHandlers
   ]),
-  Layer.provide([AuthenticationLive, TenantScopeLive, UseCaseErrorsLive, RequestValidationLive]),
+  Layer.provide([
+    AuthenticationLive,
+    TenantScopeLive,
+    UseCaseErrorsLive,
+    RequestValidationLive,
+    EdgeAuthenticationLive
+  ]),
   Layer.provide(routeGuards(Api).layer.pipe(Layer.provide(CacheRefreshScreenLive))),
   Layer.merge(HttpApiScalar.layer(Api, { path: docsPath })),
   Layer.merge(

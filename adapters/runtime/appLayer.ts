@@ -5,6 +5,7 @@ import { type DomainCheckRequirements, domainCheck } from "../../application/cus
 import { VerifyLimits } from "../../application/customDomains/verifyLimits.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
+import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
 import { Ids } from "../../application/ports/Ids.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
@@ -15,16 +16,20 @@ import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
 import * as NodeDns from "../dns/NodeDns.ts"
+import { EdgeTokens, makeEdgeTokens } from "../http/edgeTokens.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
 import * as SmtpMailer from "../mail/SmtpMailer.ts"
 import type * as Database from "../sql/Database.ts"
 import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
+import * as LogsDatabase from "../sql/logs/LogsDatabase.ts"
+import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
+import { loadEdgeTokens } from "./edgeKeys.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -95,7 +100,9 @@ export const backgroundLayer = (settings: Settings) => Layer.merge(projectorsLay
  */
 export const coreLayer = (
   settings: Settings,
-  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>
+  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>,
+  /** The logs database; the configured one (logsDatabaseConfig) when not given. */
+  logsDatabase?: Layer.Layer<LogsDatabase.LogsSql, unknown>
 ) => {
   const secretBox = Layer.unwrap(
     Effect.map(
@@ -122,9 +129,44 @@ export const coreLayer = (
     sessionsLayer(settings),
     NodeDns.layer({ servers: settings.dnsServers }),
     Ids.random,
-    Layer.succeed(Config, tenantryConfig(settings))
+    Layer.succeed(Config, tenantryConfig(settings)),
+    logsLayer(settings, logsDatabase),
+    edgeTokensLayer(settings)
   ).pipe(Layer.provideMerge(storage))
 }
+
+/**
+ * The logs database (request logs: telemetry, not events): LOGS_DATABASE_URL; else a second
+ * database `{name}_logs` on DATABASE_URL's server, created when missing; else a second PGlite
+ * under DATA_DIR.
+ */
+export const logsDatabaseConfig = (settings: Settings): LogsDatabase.LogsDatabaseConfig =>
+  settings.logsDatabaseUrl !== undefined
+    ? { _tag: "postgres", url: settings.logsDatabaseUrl }
+    : settings.databaseUrl !== undefined
+      ? { _tag: "postgres", url: LogsDatabase.siblingLogsUrl(settings.databaseUrl), create: true }
+      : { _tag: "pglite", dataDir: join(settings.dataDir, "pglite-logs") }
+
+/** The request-log store and its settings, over the configured (or a given) logs database. */
+export const logsLayer = (settings: Settings, database?: Layer.Layer<LogsDatabase.LogsSql, unknown>) =>
+  Layer.mergeAll(
+    SqlRequestLogs.layer,
+    Layer.succeed(LogsConfig, { ...defaultLogsSettings, retentionDays: settings.logRetentionDays })
+  ).pipe(Layer.provideMerge(database ?? LogsDatabase.layer(logsDatabaseConfig(settings))))
+
+/** The edge tokens ingestion accepts: EDGE_TOKENS, else (development) the one generated into DATA_DIR. */
+export const edgeTokensLayer = (settings: Settings) =>
+  Layer.effect(
+    EdgeTokens,
+    Effect.map(
+      loadEdgeTokens({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      makeEdgeTokens
+    )
+  )
 
 /** The running application: the core plus its projectors and scheduler. */
 export const appLayer = (settings: Settings) => {

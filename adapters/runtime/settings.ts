@@ -4,6 +4,7 @@ import { Schema } from "effect"
 import { type DomainSettings, defaultDomainSettings, type Plan } from "../../application/config.ts"
 import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
 export interface Settings {
@@ -39,6 +40,12 @@ export interface Settings {
   readonly domains: DomainSettings
   /** `INTERNAL_API_TOKEN`: a bearer that may read internal endpoints (the Traefik export) from anywhere. */
   readonly internalApiToken: string | undefined
+  /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
+  readonly edgeKeys: EdgeKeySettings
+  /** `postgres://…` of the logs database; unset, beside the event store's (see LogsDatabase.ts). */
+  readonly logsDatabaseUrl: string | undefined
+  /** Days of request logs kept (`LOG_RETENTION_DAYS`, default 30). */
+  readonly logRetentionDays: number
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -88,6 +95,14 @@ const parseInviteTtl = (raw: string | undefined): number => {
   return Number.isFinite(hours) && hours > 0 && hours <= 8760
     ? hours
     : fail(`INVITE_TTL_HOURS must be a number of hours above 0 and at most 8760, not "${raw}"`)
+}
+
+const parseRetentionDays = (raw: string | undefined): number => {
+  if (raw === undefined || raw.trim() === "") return 30
+  const days = Number(raw)
+  return Number.isInteger(days) && days >= 1 && days <= 3650
+    ? days
+    : fail(`LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650, not "${raw}"`)
 }
 
 const nonEmpty = (value: string | undefined) =>
@@ -140,7 +155,10 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     dnsServers: parseDnsServerSetting(env.DNS_SERVERS),
     domains: parseDomainSettings(env),
-    internalApiToken: nonEmpty(env.INTERNAL_API_TOKEN)
+    internalApiToken: nonEmpty(env.INTERNAL_API_TOKEN),
+    edgeKeys: edgeKeySettingsFromEnv(env),
+    logsDatabaseUrl: nonEmpty(env.LOGS_DATABASE_URL),
+    logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS)
   }
   if (production) {
     const missing = [

@@ -1,6 +1,7 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { ConfigGroup, DomainsGroup } from "./domains.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
+import { EdgeLogsGroup, LogsGroup } from "./logs.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
@@ -29,6 +30,8 @@ export class Api extends HttpApi.make("tenantry")
   .add(WebhookReceiversGroup)
   .add(DomainsGroup)
   .add(ConfigGroup)
+  .add(LogsGroup)
+  .add(EdgeLogsGroup)
   .middleware(RequestValidation)
   .middleware(UseCaseErrors)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
