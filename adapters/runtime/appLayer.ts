@@ -8,6 +8,7 @@ import { ProjectionWaits } from "../../application/projections/projectionWaits.t
 import { runProjector } from "../../application/projections/runProjector.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
+import * as EdgeSealLayer from "../crypto/edgeSeal.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
@@ -20,6 +21,7 @@ import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
+import { loadEdgeSealKey } from "./edgeKeys.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -86,8 +88,19 @@ export const coreLayer = (
       SqlSecretBox.layer
     )
   )
+  const edgeSeal = Layer.unwrap(
+    Effect.map(
+      loadEdgeSealKey({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      EdgeSealLayer.layer
+    )
+  )
   return Layer.mergeAll(
     CommandHandler.layer,
+    edgeSeal,
     ProjectionWaits.layer,
     SqlTenantReadModel.layer,
     SqlMembersReadModel.layer,

@@ -6,7 +6,9 @@ export type { EdgeSnapshot }
 
 export const buildEdgeSnapshot = (
   view: TenantView,
-  config: Pick<TenantryConfig, "proxyBaseDomain">
+  config: Pick<TenantryConfig, "proxyBaseDomain">,
+  /** The API token sealed for the edges (EdgeSeal), when the tenant has one. */
+  sealedToken: string | null = null
 ): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
   const api = view.apiConfig
@@ -37,7 +39,8 @@ export const buildEdgeSnapshot = (
             cacheTTL: api.apiCacheTTL,
             cacheEnabled: api.cacheEnabled,
             previewEnabled: api.previewEnabled,
-            hasApiToken: view.hasApiToken
+            hasApiToken: view.hasApiToken,
+            sealedToken: view.hasApiToken ? sealedToken : null
           },
     gate: {
       apiProxy:
