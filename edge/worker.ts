@@ -52,7 +52,13 @@ const workerCache = (): EdgeCache => ({
     const control = found.headers.get(originalControl)
     const headers: Array<[string, string]> = []
     for (const [name, value] of found.headers) {
-      if (name === storedAtHeader || name === ttlHeader || name === originalControl || name === "cache-control") continue
+      if (
+        name === storedAtHeader ||
+        name === ttlHeader ||
+        name === originalControl ||
+        name === "cache-control"
+      )
+        continue
       if (name === "cf-cache-status" || name === "age") continue
       headers.push([name, value])
     }
@@ -79,7 +85,9 @@ const workerUpstream: UpstreamFetch = (request) => {
   const url =
     connect === undefined
       ? request.url
-      : new URL(`${connect.origin}${connect.pathname.replace(/\/+$/, "")}${request.url.pathname}${request.url.search}`)
+      : new URL(
+          `${connect.origin}${connect.pathname.replace(/\/+$/, "")}${request.url.pathname}${request.url.search}`
+        )
   const headers = new Headers(request.headers)
   headers.set("host", request.url.host)
   return fetch(url, {
@@ -102,10 +110,15 @@ let flushScheduled = false
 /** Built once per isolate from its env. */
 const build = async (env: WorkerEnv): Promise<Instance> => {
   const overrides = parseOriginOverrides(env.ORIGIN_OVERRIDES)
-  if (env.NODE_ENV === "production" && overrides.size > 0) throw new Error("ORIGIN_OVERRIDES is refused in production")
+  if (env.NODE_ENV === "production" && overrides.size > 0)
+    throw new Error("ORIGIN_OVERRIDES is refused in production")
   const sealKey = env.EDGE_SEAL_KEY === undefined ? undefined : decodeSealKey(env.EDGE_SEAL_KEY)
   const tenantryUrl = (env.TENANTRY_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "")
-  const shipper = makeShipper({ url: `${tenantryUrl}/api/edge/logs`, token: env.EDGE_TOKEN, fetch: (input, init) => fetch(input, init) })
+  const shipper = makeShipper({
+    url: `${tenantryUrl}/api/edge/logs`,
+    token: env.EDGE_TOKEN,
+    fetch: (input, init) => fetch(input, init)
+  })
   const timeout = Number(env.EDGE_UPSTREAM_TIMEOUT_MS ?? "10000")
   const edge = makeEdge({
     proxyBaseDomain: env.PROXY_BASE_DOMAIN ?? "cachely.localhost",

@@ -9,10 +9,16 @@ import * as RedisKv from "../../../adapters/kv/RedisKv.ts"
 import { Kv, type KvError } from "../../../application/ports/Kv.ts"
 import { startNodeEdge } from "../../../edge/node/host.ts"
 import { edgeHostSettingsFromEnv } from "../../../edge/node/settings.ts"
+import { nodeUpstream } from "../../../edge/node/upstream.ts"
 
 /** An edge host under test: where to send requests, and the KV the control plane would write. */
 export interface EdgeUnderTest {
   readonly url: string
+  /**
+   * False where the runtime itself answers a Host no URL can hold (workerd: 500 before any
+   * Worker code runs; on Cloudflare the front refuses such a request with a 400).
+   */
+  readonly seesMalformedHosts: boolean
   readonly putKv: (key: string, value: string) => Promise<void>
   readonly deleteKv: (key: string) => Promise<void>
   readonly close: () => Promise<void>
@@ -60,6 +66,7 @@ export const nodeHost =
     })
     return {
       url: edge.url,
+      seesMalformedHosts: true,
       putKv: (key, value) => Effect.runPromise(store.set(key, value)),
       deleteKv: (key) => Effect.runPromise(store.delete(key)),
       close: async () => {
@@ -85,16 +92,40 @@ export const workerBundle = () => {
   return bundled
 }
 
-/** The Worker host under Miniflare (the real workerd), with a KV namespace and caches.default. */
+/**
+ * The Worker host under Miniflare (the real workerd), with a KV namespace and caches.default.
+ * workerd's fetch always sends the URL's own Host, so ORIGIN_OVERRIDES inside a Worker could
+ * not keep the origin's Host; here the overrides are applied where `curl --connect-to` would
+ * apply them, below the Worker: Miniflare's outbound service connects the Worker's fetch of
+ * `https://www.acme.test/…` to the local origin, Host kept (through the Node host's own
+ * upstream, so the same code moves the connection).
+ */
 export const workerHost: StartEdge = async (options) => {
+  const overrides = new Map(
+    Object.entries(options.overrides).map(([origin, base]) => [origin, new URL(base)])
+  )
   const mf = new Miniflare({
+    outboundService: async (request: Request) => {
+      const url = new URL(request.url)
+      // Loopback (the log ingestion stand-in) is reached as it is.
+      const connectTo =
+        overrides.get(url.origin) ?? (url.hostname === "127.0.0.1" ? new URL(url.origin) : undefined)
+      if (connectTo === undefined) return new Response("no route in the test network", { status: 502 })
+      return nodeUpstream({
+        url,
+        connectTo,
+        method: request.method,
+        headers: new Headers(request.headers as unknown as Headers),
+        body: request.body as ReadableStream<Uint8Array> | null,
+        signal: new AbortController().signal
+      }) as never
+    },
     modules: true,
     script: await workerBundle(),
     compatibilityDate: "2026-04-01",
     kvNamespaces: ["KV"],
     bindings: {
       PROXY_BASE_DOMAIN: "cachely.localhost",
-      ORIGIN_OVERRIDES: JSON.stringify(options.overrides),
       TENANTRY_URL: options.tenantryUrl,
       EDGE_UPSTREAM_TIMEOUT_MS: String(options.upstreamTimeoutMs),
       EDGE_SEAL_KEY: Buffer.from(options.sealKey).toString("base64"),
@@ -108,6 +139,7 @@ export const workerHost: StartEdge = async (options) => {
   }
   return {
     url,
+    seesMalformedHosts: false,
     putKv: async (key, value) => {
       await kv.put(key, value)
     },
