@@ -12,6 +12,7 @@ import * as EdgeSealLayer from "../crypto/edgeSeal.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
+import * as CloudflareKv from "../kv/CloudflareKv.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
@@ -61,10 +62,13 @@ export const mailerLayer = (settings: Settings) =>
     ? LogMailer.layer
     : SmtpMailer.layer({ url: settings.smtpUrl, from: settings.mailFrom })
 
+/** Cloudflare Workers KV when configured, else Redis when REDIS_URL is set, else files in DATA_DIR. */
 export const kvLayer = (settings: Settings) =>
-  settings.redisUrl === undefined
-    ? FileKv.layer(join(settings.dataDir, "kv"))
-    : RedisKv.layer(settings.redisUrl)
+  settings.cloudflareKv !== undefined
+    ? CloudflareKv.layer(settings.cloudflareKv)
+    : settings.redisUrl === undefined
+      ? FileKv.layer(join(settings.dataDir, "kv"))
+      : RedisKv.layer(settings.redisUrl)
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
 export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))

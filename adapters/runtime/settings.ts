@@ -34,6 +34,19 @@ export interface Settings {
   readonly trustProxy: number
   /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
   readonly edgeKeys: EdgeKeySettings
+  /**
+   * CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID, CLOUDFLARE_API_TOKEN (all three or
+   * none; CLOUDFLARE_API_BASE_URL optional): the snapshot writer's KV is that Workers KV
+   * namespace, written through Cloudflare's REST API (adapters/kv/CloudflareKv.ts).
+   */
+  readonly cloudflareKv:
+    | {
+        readonly accountId: string
+        readonly namespaceId: string
+        readonly apiToken: string
+        readonly apiBaseUrl: string | undefined
+      }
+    | undefined
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -130,7 +143,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    edgeKeys: edgeKeySettingsFromEnv(env)
+    edgeKeys: edgeKeySettingsFromEnv(env),
+    cloudflareKv: parseCloudflareKv(env)
   }
   if (production) {
     const missing = [
@@ -194,4 +208,18 @@ const parseTrustProxy = (raw: string | undefined): number => {
   return /^[1-9]\d{0,1}$/.test(value)
     ? Number(value)
     : fail(`TRUST_PROXY must be true, false or the number of proxies in front (1-99); got "${raw}"`)
+}
+
+/** The three Cloudflare KV settings together, or none of them. */
+const parseCloudflareKv = (env: NodeJS.ProcessEnv): Settings["cloudflareKv"] => {
+  const accountId = nonEmpty(env.CLOUDFLARE_ACCOUNT_ID)
+  const namespaceId = nonEmpty(env.CLOUDFLARE_KV_NAMESPACE_ID)
+  const apiToken = nonEmpty(env.CLOUDFLARE_API_TOKEN)
+  if (accountId === undefined && namespaceId === undefined && apiToken === undefined) return undefined
+  if (accountId === undefined || namespaceId === undefined || apiToken === undefined) {
+    return fail(
+      "Cloudflare KV needs CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID and CLOUDFLARE_API_TOKEN together"
+    )
+  }
+  return { accountId, namespaceId, apiToken, apiBaseUrl: nonEmpty(env.CLOUDFLARE_API_BASE_URL) }
 }
