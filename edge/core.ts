@@ -30,6 +30,30 @@ export interface EdgeOptions {
   readonly now?: () => number
 }
 
+/**
+ * The part of a Fetch API Request the core reads: a Request is one, and so is the Node
+ * host's lighter view of an IncomingMessage (edge/node/server.ts), which spares a HIT the
+ * cost of building a full Request.
+ */
+export interface EdgeRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Pick<Headers, "get" | "has"> & Iterable<[string, string]>
+  readonly body: ReadableStream<Uint8Array> | null
+}
+
+/**
+ * An answer as the core makes it: `handle` turns it into a Response (the Worker host),
+ * `serve` hands it over as it is, so a host can write a whole body at once without a
+ * Response and its stream in between (the Node host: a HIT costs half as much that way).
+ */
+export interface EdgeAnswer {
+  readonly status: number
+  readonly statusText: string
+  readonly headers: Array<[string, string]>
+  readonly body: Uint8Array | ReadableStream<Uint8Array> | null
+}
+
 /** What the host knows of the request beyond the Request itself. */
 export interface RequestInfo {
   readonly clientIp?: string | undefined
@@ -55,7 +79,7 @@ const hopByHop = new Set([
   "upgrade"
 ])
 
-const stripHopByHop = (source: Headers, also: ReadonlyArray<string> = []): Headers => {
+const stripHopByHop = (source: EdgeRequest["headers"], also: ReadonlyArray<string> = []): Headers => {
   const named = new Set(
     (source.get("connection") ?? "")
       .split(",")
@@ -67,6 +91,18 @@ const stripHopByHop = (source: Headers, also: ReadonlyArray<string> = []): Heade
     if (!hopByHop.has(name) && !named.has(name) && !also.includes(name)) headers.append(name, value)
   }
   return headers
+}
+
+/** An upstream's response headers as the edge passes them on: no hop-by-hop, none of our own. */
+const responseHeaders = (source: Headers): Array<[string, string]> => {
+  const pairs: Array<[string, string]> = []
+  for (const [name, value] of stripHopByHop(source)) {
+    if (name.startsWith("x-cachely-") || name === "cache-status") continue
+    if (name === "set-cookie") continue
+    pairs.push([name, value])
+  }
+  for (const cookie of source.getSetCookie()) pairs.push(["set-cookie", cookie])
+  return pairs
 }
 
 const nullBodyStatus = (status: number) => status === 204 || status === 205 || status === 304
@@ -82,30 +118,37 @@ export const makeEdge = (options: EdgeOptions) => {
   const now = options.now ?? Date.now
   const maxCacheBytes = options.maxCacheBytes ?? defaultMaxCacheBytes
 
-  const envelope = (status: number, error: string, message: string, requestId: string) =>
-    new Response(JSON.stringify({ error, message, requestId }), {
-      status,
-      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId }
-    })
+  const encoder = new TextEncoder()
+  const envelope = (status: number, error: string, message: string, requestId: string): EdgeAnswer => ({
+    status,
+    statusText: "",
+    headers: [
+      ["content-type", "application/json; charset=utf-8"],
+      ["x-request-id", requestId]
+    ],
+    body: encoder.encode(JSON.stringify({ error, message, requestId }))
+  })
 
   /** The edge's own headers, on every answer (a tenant's or not). */
-  const stamp = async (
-    response: Response,
-    request: Request,
+  const stamp = (
+    answer: EdgeAnswer,
+    request: EdgeRequest,
     host: string | undefined,
     requestId: string,
     surface: Surface,
     served: Served | undefined,
     cache: CacheOutcome,
     cacheStatus: string
-  ): Promise<Response> => {
-    const headers = response.headers
-    headers.set(edgeHeaders.cache, cache)
-    headers.set(edgeHeaders.surface, surface)
-    headers.set(edgeHeaders.tenant, served?.snapshot.slug ?? "")
-    headers.set(edgeHeaders.version, served === undefined ? "" : String(served.version))
-    headers.set(edgeHeaders.requestId, requestId)
-    headers.set(edgeHeaders.cacheStatus, cacheStatus)
+  ): EdgeAnswer | Promise<EdgeAnswer> => {
+    const headers = answer.headers
+    headers.push(
+      [edgeHeaders.cache, cache],
+      [edgeHeaders.surface, surface],
+      [edgeHeaders.tenant, served?.snapshot.slug ?? ""],
+      [edgeHeaders.version, served === undefined ? "" : String(served.version)],
+      [edgeHeaders.requestId, requestId],
+      [edgeHeaders.cacheStatus, cacheStatus]
+    )
     const nonce = request.headers.get(edgeHeaders.nonce)
     if (
       nonce !== null &&
@@ -113,9 +156,12 @@ export const makeEdge = (options: EdgeOptions) => {
       options.keys !== undefined &&
       /^[\x21-\x7e]{1,256}$/.test(nonce)
     ) {
-      headers.set(edgeHeaders.proof, await options.keys.proof(nonce, host))
+      return options.keys.proof(nonce, host).then((proof) => {
+        headers.push([edgeHeaders.proof, proof])
+        return answer
+      })
     }
-    return response
+    return answer
   }
 
   const versionOf = (snapshot: EdgeSnapshot, surface: Surface) =>
@@ -125,15 +171,15 @@ export const makeEdge = (options: EdgeOptions) => {
         ? snapshot.cache.assetCacheVersion
         : snapshot.cache.htmlCacheVersion
 
-  /** A response whose body reports, once fully sent (or cut), how many bytes went through. */
+  /** A body that reports, once fully sent (or cut), how many bytes went through. */
   const metered = (
-    response: Response,
+    source: ReadableStream<Uint8Array> | null,
     onDone: (bytes: number, body: Uint8Array | undefined) => void,
     keepUpTo: number
-  ): Response => {
-    if (response.body === null) {
+  ): ReadableStream<Uint8Array> | null => {
+    if (source === null) {
       onDone(0, new Uint8Array(0))
-      return response
+      return null
     }
     let bytes = 0
     let chunks: Array<Uint8Array> | undefined = keepUpTo > 0 ? [] : undefined
@@ -153,8 +199,8 @@ export const makeEdge = (options: EdgeOptions) => {
       chunks = undefined
       onDone(bytes, whole)
     }
-    const reader = response.body.getReader()
-    const body = new ReadableStream<Uint8Array>({
+    const reader = source.getReader()
+    return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
           const { done, value } = await reader.read()
@@ -179,11 +225,6 @@ export const makeEdge = (options: EdgeOptions) => {
         return reader.cancel(reason)
       }
     })
-    return new Response(body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers
-    })
   }
 
   /** Whether an upstream answer may be stored, and for how long. */
@@ -206,7 +247,18 @@ export const makeEdge = (options: EdgeOptions) => {
     return seconds
   }
 
-  const handle = async (request: Request, info: RequestInfo = {}): Promise<Response> => {
+  /** The parsed snapshot of each key, reused while the text is the same. */
+  const parsed = new Map<string, { readonly text: string; readonly snapshot: EdgeSnapshot | undefined }>()
+  const parseKept = (text: string): EdgeSnapshot | undefined => {
+    const known = parsed.get(text)
+    if (known !== undefined) return known.snapshot
+    const snapshot = parseSnapshot(text)
+    if (parsed.size >= 10_000) parsed.delete(parsed.keys().next().value as string)
+    parsed.set(text, { text, snapshot })
+    return snapshot
+  }
+
+  const serve = async (request: EdgeRequest, info: RequestInfo = {}): Promise<EdgeAnswer> => {
     const start = now()
     const requestId = crypto.randomUUID()
     const url = new URL(request.url)
@@ -252,7 +304,7 @@ export const makeEdge = (options: EdgeOptions) => {
     if (host === undefined) return refuse(404, "not_found", "No site is served at this host.")
     const text = await lookupSnapshot(host, options.proxyBaseDomain, options.snapshots)
     if (text === null) return refuse(404, "not_found", "No site is served at this host.")
-    const snapshot = parseSnapshot(text)
+    const snapshot = parseKept(text)
     if (snapshot === undefined)
       return refuse(503, "unavailable", "This site's configuration cannot be read; try again later.")
     const served: Served = { snapshot, host, surface, version: versionOf(snapshot, surface) }
@@ -276,13 +328,13 @@ export const makeEdge = (options: EdgeOptions) => {
       const entry = await options.cache.get(key).catch(() => undefined)
       const age = entry === undefined ? Infinity : (now() - entry.storedAt) / 1000
       if (entry !== undefined && age < entry.ttl) {
-        const headers = new Headers(entry.headers as Array<[string, string]>)
-        headers.set("age", String(Math.floor(age)))
         const withBody = request.method !== "HEAD" && !nullBodyStatus(entry.status)
-        const answer = new Response(withBody ? (entry.body as Uint8Array<ArrayBuffer>) : null, {
+        const answer: EdgeAnswer = {
           status: entry.status,
-          headers
-        })
+          statusText: "",
+          headers: [...(entry.headers as Array<[string, string]>), ["age", String(Math.floor(age))]],
+          body: withBody ? entry.body : null
+        }
         record(served, entry.status, "HIT", withBody ? entry.body.byteLength : 0, null, 0)
         return stamp(
           answer,
@@ -367,14 +419,10 @@ export const makeEdge = (options: EdgeOptions) => {
 
     const outcome: CacheOutcome = key === undefined ? "BYPASS" : "MISS"
     const storeFor = key !== undefined && method === "GET" ? storableFor(upstream, ttl) : undefined
-    const responseHeaders = stripHopByHop(upstream.headers)
-    const bare = new Response(nullBodyStatus(upstream.status) || method === "HEAD" ? null : upstream.body, {
-      status: upstream.status,
-      statusText: upstream.statusText,
-      headers: responseHeaders
-    })
-    const answer = metered(
-      bare,
+    const passed = responseHeaders(upstream.headers)
+    const toStore = passed.filter(([name]) => name !== "set-cookie" && name !== "age")
+    const body = metered(
+      nullBodyStatus(upstream.status) || method === "HEAD" ? null : upstream.body,
       (bytes, whole) => {
         record(served, upstream.status, outcome, bytes, originMs, bytes)
         if (
@@ -385,7 +433,7 @@ export const makeEdge = (options: EdgeOptions) => {
         ) {
           const stored: CachedResponse = {
             status: upstream.status,
-            headers: [...responseHeaders].filter(([name]) => name !== "set-cookie" && name !== "age"),
+            headers: toStore,
             body: whole,
             storedAt: now(),
             ttl: storeFor
@@ -402,7 +450,23 @@ export const makeEdge = (options: EdgeOptions) => {
         : storeFor === undefined
           ? "Cachely; fwd=miss"
           : "Cachely; fwd=miss; stored"
+    const answer: EdgeAnswer = {
+      status: upstream.status,
+      statusText: upstream.statusText,
+      headers: passed,
+      body
+    }
     return stamp(answer, request, host, requestId, surface, served, outcome, cacheStatus)
+  }
+
+  /** The Fetch API face of the core: a Request in, a Response out. */
+  const handle = async (request: EdgeRequest, info: RequestInfo = {}): Promise<Response> => {
+    const answer = await serve(request, info)
+    return new Response(answer.body as Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null, {
+      status: answer.status,
+      statusText: answer.statusText,
+      headers: answer.headers
+    })
   }
 
   type Target =
@@ -473,7 +537,7 @@ export const makeEdge = (options: EdgeOptions) => {
     return { _tag: "upstream", url: new URL(`${origin.origin}${url.pathname}${url.search}`), inject: [] }
   }
 
-  return { handle }
+  return { handle, serve }
 }
 
 export type Edge = ReturnType<typeof makeEdge>

@@ -1,47 +1,62 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { Readable } from "node:stream"
-import type { Edge } from "../core.ts"
+import type { Edge, EdgeAnswer, EdgeRequest } from "../core.ts"
 
 /** Request bodies the edge forwards are bounded (a larger declared one is 413). */
 const maxRequestBodyBytes = 50 * 1024 * 1024
 
-const toRequest = (incoming: IncomingMessage, signal: AbortSignal): Request => {
-  const headers = new Headers()
-  for (let i = 0; i < incoming.rawHeaders.length; i += 2) {
-    const name = incoming.rawHeaders[i] as string
-    // Host is kept as given (the core routes by it); anything undici will not carry is dropped.
-    try {
-      headers.append(name, incoming.rawHeaders[i + 1] as string)
-    } catch {}
+/**
+ * The request as the core reads it (EdgeRequest), straight over node's parsed headers:
+ * building a full Fetch Request for every hit costs more than serving it.
+ */
+class NodeHeaders {
+  readonly #headers: IncomingMessage["headers"]
+  constructor(headers: IncomingMessage["headers"]) {
+    this.#headers = headers
   }
+  get(name: string): string | null {
+    const value = this.#headers[name.toLowerCase()]
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value
+  }
+  has(name: string): boolean {
+    return this.#headers[name.toLowerCase()] !== undefined
+  }
+  *[Symbol.iterator](): Iterator<[string, string]> {
+    for (const [name, value] of Object.entries(this.#headers)) {
+      if (value === undefined) continue
+      // Set-Cookie never comes in a request; any other repeated header folds as Headers would.
+      yield [name, Array.isArray(value) ? value.join(", ") : value]
+    }
+  }
+}
+
+const toRequest = (incoming: IncomingMessage): EdgeRequest => {
   const method = incoming.method ?? "GET"
   const hasBody = method !== "GET" && method !== "HEAD"
   // The URL's authority is not trusted (Host may be anything); the core reads the header.
   const target = (incoming.url ?? "/").startsWith("/") ? (incoming.url ?? "/") : "/"
-  return new Request(`http://edge.invalid${target}`, {
+  return {
     method,
-    headers,
-    body: hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : null,
-    signal,
-    // undici's streaming request bodies need it
-    duplex: "half"
-  })
+    url: `http://edge.invalid${target}`,
+    headers: new NodeHeaders(incoming.headers),
+    body: hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : null
+  }
 }
 
-const writeResponse = async (response: Response, outgoing: ServerResponse) => {
-  const headers: Record<string, string | Array<string>> = {}
-  for (const [name, value] of response.headers) {
-    if (name === "set-cookie") continue
-    headers[name] = value
-  }
-  const cookies = response.headers.getSetCookie()
-  if (cookies.length > 0) headers["set-cookie"] = cookies
-  outgoing.writeHead(response.status, response.statusText || undefined, headers)
-  if (response.body === null) {
+const writeAnswer = async (answer: EdgeAnswer, outgoing: ServerResponse) => {
+  const flat: Array<string> = []
+  for (const [name, value] of answer.headers) flat.push(name, value)
+  outgoing.writeHead(answer.status, answer.statusText || undefined, flat)
+  const body = answer.body
+  if (body === null) {
     outgoing.end()
     return
   }
-  const reader = response.body.getReader()
+  if (body instanceof Uint8Array) {
+    outgoing.end(body)
+    return
+  }
+  const reader = body.getReader()
   outgoing.on("close", () => {
     if (!outgoing.writableFinished) reader.cancel().catch(() => undefined)
   })
@@ -77,20 +92,9 @@ export const edgeServer = (edge: Edge): Server =>
       )
       return
     }
-    const aborted = new AbortController()
-    outgoing.on("close", () => {
-      if (!outgoing.writableFinished) aborted.abort()
-    })
-    let request: Request
-    try {
-      request = toRequest(incoming, aborted.signal)
-    } catch {
-      outgoing.writeHead(400, { "content-type": "application/json; charset=utf-8" })
-      outgoing.end(JSON.stringify({ error: "validation_failed", message: "The request could not be read." }))
-      return
-    }
+    const request = toRequest(incoming)
     edge
-      .handle(request, { clientIp: incoming.socket.remoteAddress })
-      .then((response) => writeResponse(response, outgoing))
+      .serve(request, { clientIp: incoming.socket.remoteAddress })
+      .then((answer) => writeAnswer(answer, outgoing))
       .catch(() => internal(outgoing))
   })
