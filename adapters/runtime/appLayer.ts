@@ -12,24 +12,26 @@ import { runProjector } from "../../application/projections/runProjector.ts"
 import { runScheduler, type ScheduledJob } from "../../application/schedulers/runScheduler.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
+import * as EdgeSealLayer from "../crypto/edgeSeal.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
 import * as NodeDns from "../dns/NodeDns.ts"
 import { EdgeTokens, makeEdgeTokens } from "../http/edgeTokens.ts"
+import * as CloudflareKv from "../kv/CloudflareKv.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
 import * as SmtpMailer from "../mail/SmtpMailer.ts"
 import type * as Database from "../sql/Database.ts"
-import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as LogsDatabase from "../sql/logs/LogsDatabase.ts"
 import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
+import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
-import { loadEdgeTokens } from "./edgeKeys.ts"
+import { loadEdgeSealKey, loadEdgeTokens } from "./edgeKeys.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -70,10 +72,13 @@ export const mailerLayer = (settings: Settings) =>
     ? LogMailer.layer
     : SmtpMailer.layer({ url: settings.smtpUrl, from: settings.mailFrom })
 
+/** Cloudflare Workers KV when configured, else Redis when REDIS_URL is set, else files in DATA_DIR. */
 export const kvLayer = (settings: Settings) =>
-  settings.redisUrl === undefined
-    ? FileKv.layer(join(settings.dataDir, "kv"))
-    : RedisKv.layer(settings.redisUrl)
+  settings.cloudflareKv !== undefined
+    ? CloudflareKv.layer(settings.cloudflareKv)
+    : settings.redisUrl === undefined
+      ? FileKv.layer(join(settings.dataDir, "kv"))
+      : RedisKv.layer(settings.redisUrl)
 
 /**
  * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
@@ -114,8 +119,19 @@ export const coreLayer = (
       SqlSecretBox.layer
     )
   )
+  const edgeSeal = Layer.unwrap(
+    Effect.map(
+      loadEdgeSealKey({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      EdgeSealLayer.layer
+    )
+  )
   return Layer.mergeAll(
     CommandHandler.layer,
+    edgeSeal,
     ProjectionWaits.layer,
     VerifyLimits.layer,
     SqlTenantReadModel.layer,

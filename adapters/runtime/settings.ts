@@ -46,6 +46,19 @@ export interface Settings {
   readonly logsDatabaseUrl: string | undefined
   /** Days of request logs kept (`LOG_RETENTION_DAYS`, default 30). */
   readonly logRetentionDays: number
+  /**
+   * CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID, CLOUDFLARE_API_TOKEN (all three or
+   * none; CLOUDFLARE_API_BASE_URL optional): the snapshot writer's KV is that Workers KV
+   * namespace, written through Cloudflare's REST API (adapters/kv/CloudflareKv.ts).
+   */
+  readonly cloudflareKv:
+    | {
+        readonly accountId: string
+        readonly namespaceId: string
+        readonly apiToken: string
+        readonly apiBaseUrl: string | undefined
+      }
+    | undefined
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -158,7 +171,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     internalApiToken: nonEmpty(env.INTERNAL_API_TOKEN),
     edgeKeys: edgeKeySettingsFromEnv(env),
     logsDatabaseUrl: nonEmpty(env.LOGS_DATABASE_URL),
-    logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS)
+    logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS),
+    cloudflareKv: parseCloudflareKv(env)
   }
   if (production) {
     const missing = [
@@ -280,4 +294,18 @@ const parseDomainSettings = (env: NodeJS.ProcessEnv): DomainSettings => {
     edgeUpstreams: edgeUpstreams.length === 0 ? defaultDomainSettings.edgeUpstreams : edgeUpstreams,
     traefikCertResolver: nonEmpty(env.TRAEFIK_CERT_RESOLVER)?.trim()
   }
+}
+
+/** The three Cloudflare KV settings together, or none of them. */
+const parseCloudflareKv = (env: NodeJS.ProcessEnv): Settings["cloudflareKv"] => {
+  const accountId = nonEmpty(env.CLOUDFLARE_ACCOUNT_ID)
+  const namespaceId = nonEmpty(env.CLOUDFLARE_KV_NAMESPACE_ID)
+  const apiToken = nonEmpty(env.CLOUDFLARE_API_TOKEN)
+  if (accountId === undefined && namespaceId === undefined && apiToken === undefined) return undefined
+  if (accountId === undefined || namespaceId === undefined || apiToken === undefined) {
+    return fail(
+      "Cloudflare KV needs CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID and CLOUDFLARE_API_TOKEN together"
+    )
+  }
+  return { accountId, namespaceId, apiToken, apiBaseUrl: nonEmpty(env.CLOUDFLARE_API_BASE_URL) }
 }

@@ -1,12 +1,41 @@
 import { Effect } from "effect"
 import { hostKey } from "../../domain/edge/snapshot.ts"
+import { tenantStream } from "../../domain/tenant/index.ts"
+import { tenantAggregate } from "../aggregates.ts"
 import { Config, edgeKey } from "../config.ts"
+import { loadAggregate } from "../handleCommand.ts"
 import { CustomDomainReadModel, type DomainRow } from "../ports/CustomDomainReadModel.ts"
+import { EdgeSeal } from "../ports/EdgeSeal.ts"
+import type { EventStore } from "../ports/EventStore.ts"
 import { Kv } from "../ports/Kv.ts"
+import { SecretBox } from "../ports/SecretBox.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
 import type { Projector } from "../projections/Projector.ts"
+import type { TenantView } from "../projections/tenantView.ts"
 import { tenantViewHandles } from "../projections/tenantView.ts"
 import { type ActiveDomain, buildEdgeSnapshot } from "./edgeSnapshot.ts"
+
+/**
+ * The tenant's API token sealed for its edges: opened from the tenant's state (sealed there
+ * under its data key) and sealed again under EDGE_SEAL_KEY, once per token version (a save
+ * or a rotation moves `apiTokenUpdatedAt`). A token that cannot be opened (the tenant was
+ * deleted meanwhile: its key is shredded) is left out.
+ */
+const edgeSealedToken = (view: TenantView) =>
+  Effect.gen(function* () {
+    if (!view.hasApiToken || view.apiTokenUpdatedAt === null) return null
+    const seal = yield* EdgeSeal
+    const box = yield* SecretBox
+    const open = Effect.gen(function* () {
+      const loaded = yield* loadAggregate(tenantAggregate, tenantStream(view.tenantId))
+      const state = loaded.state
+      if (state.status !== "active" || state.apiToken === null) return yield* Effect.fail("no token" as const)
+      return yield* box.open(view.tenantId, state.apiToken.sealedToken)
+    })
+    return yield* seal
+      .sealToken({ tenantId: view.tenantId, slug: view.slug, tokenUpdatedAt: view.apiTokenUpdatedAt }, open)
+      .pipe(Effect.catch(() => Effect.succeed(null)))
+  })
 
 export const edgeConfigProjectorName = "edge-config"
 
@@ -54,8 +83,15 @@ export const syncEdgeSnapshots = Effect.fnUntraced(function* (keys: {
     active.set(row.tenantId, list)
   }
   const written = new Map(
-    views.map(
-      (view) => [view.slug, buildEdgeSnapshot(view, config, active.get(view.tenantId) ?? [])] as const
+    yield* Effect.forEach(
+      views,
+      (view) =>
+        Effect.map(
+          edgeSealedToken(view),
+          (sealed) =>
+            [view.slug, buildEdgeSnapshot(view, config, active.get(view.tenantId) ?? [], sealed)] as const
+        ),
+      { concurrency: 8 }
     )
   )
   const slugOf = new Map(views.map((view) => [view.tenantId, view.slug] as const))
@@ -94,7 +130,9 @@ export const syncEdgeSnapshot = Effect.fn("syncEdgeSnapshot")(function* (slug: s
  * the events themselves, so replays and duplicates converge on the same KV, and a deleted
  * tenant's late event can never remove the snapshot of a new tenant that took its slug.
  */
-export const edgeConfigProjector: Projector<TenantReadModel | CustomDomainReadModel | Kv | Config> = {
+export const edgeConfigProjector: Projector<
+  TenantReadModel | CustomDomainReadModel | Kv | Config | EdgeSeal | SecretBox | EventStore
+> = {
   name: edgeConfigProjectorName,
   handles: new Set([...tenantViewHandles, ...customDomainEventTypes]),
   // Events naming a slug (created, deleted) touch that slug, whoever holds it now; the

@@ -34,7 +34,9 @@ export const publicOriginOf = (base: string, siteProxy: boolean, customDomains: 
 export const buildEdgeSnapshot = (
   view: TenantView,
   config: Pick<TenantryConfig, "proxyBaseDomain">,
-  activeDomains: ReadonlyArray<ActiveDomain> = []
+  activeDomains: ReadonlyArray<ActiveDomain> = [],
+  /** The API token sealed for the edges (EdgeSeal), when the tenant has one. */
+  sealedToken: string | null = null
 ): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
   const customDomains = orderActive(activeDomains)
@@ -66,7 +68,8 @@ export const buildEdgeSnapshot = (
             cacheTTL: api.apiCacheTTL,
             cacheEnabled: api.cacheEnabled,
             previewEnabled: api.previewEnabled,
-            hasApiToken: view.hasApiToken
+            hasApiToken: view.hasApiToken,
+            sealedToken: view.hasApiToken ? sealedToken : null
           },
     gate: {
       apiProxy:

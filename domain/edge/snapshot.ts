@@ -45,6 +45,12 @@ export interface EdgeApiConfig {
   readonly cacheEnabled: boolean
   readonly previewEnabled: boolean
   readonly hasApiToken: boolean
+  /**
+   * The API token sealed for the edges: `v1.{iv}.{ciphertext+tag}` (base64url), AES-256-GCM
+   * under EDGE_SEAL_KEY with the slug as associated data; null when there is none, or the
+   * control plane has no seal key.
+   */
+  readonly sealedToken: string | null
 }
 
 /** The KV key of a tenant's snapshot. */
