@@ -16,6 +16,14 @@ import {
   membershipStateVersion
 } from "../domain/membership/index.ts"
 import {
+  type QuotaCommand,
+  type QuotaError,
+  type QuotaEvent,
+  type QuotaState,
+  quotaDecider,
+  quotaStateVersion
+} from "../domain/quota/index.ts"
+import {
   type TenantCommand,
   type TenantError,
   type TenantEvent,
@@ -31,7 +39,13 @@ import {
   webhookDecider,
   webhookStateVersion
 } from "../domain/webhook/index.ts"
-import { cacheVersionsCodec, membershipCodec, tenantCodec, webhookCodec } from "./events/catalog.ts"
+import {
+  cacheVersionsCodec,
+  membershipCodec,
+  quotaCodec,
+  tenantCodec,
+  webhookCodec
+} from "./events/catalog.ts"
 import type { Aggregate } from "./handleCommand.ts"
 
 /**
@@ -89,5 +103,15 @@ export const webhookAggregate: Aggregate<WebhookCommand, WebhookEvent, WebhookSt
   codec: webhookCodec,
   load: "fold",
   stateVersion: webhookStateVersion,
+  snapshotEvery: 100
+}
+
+/** Quota crossings: at most four a month, folded (snapshots every 100). */
+export const quotaAggregate: Aggregate<QuotaCommand, QuotaEvent, QuotaState, QuotaError> = {
+  name: "quota",
+  decider: quotaDecider,
+  codec: quotaCodec,
+  load: "fold",
+  stateVersion: quotaStateVersion,
   snapshotEvery: 100
 }

@@ -2,6 +2,11 @@ import { Context } from "effect"
 
 export interface Plan {
   readonly maxTenants: number
+  /** Monthly quotas; none when absent. */
+  readonly maxRequestsPerMonth?: number | undefined
+  readonly maxBandwidthBytesPerMonth?: number | undefined
+  /** What the edge does over quota: report it in a header (default) or refuse with 429. */
+  readonly quotaAction?: "report" | "block" | undefined
 }
 
 /** Settings the use cases need, read once at start by the composition root. */

@@ -73,6 +73,8 @@ const summarize = (event: DomainEvent): string => {
       return `Cache-refresh webhook ${event.webhookId} secret regenerated`
     case "CacheRefreshWebhookDeleted":
       return `Cache-refresh webhook ${event.webhookId} deleted`
+    case "QuotaThresholdReached":
+      return `${event.threshold} % of the monthly ${event.metric === "requests" ? "request" : "bandwidth"} limit reached in ${event.month} (${event.used} of ${event.limit})`
   }
 }
 

@@ -4,9 +4,18 @@ import type { TenantView } from "../projections/tenantView.ts"
 
 export type { EdgeSnapshot }
 
+/** What the quota stream says for the snapshot: the newest month a limit was reached in full. */
+export interface SnapshotQuota {
+  readonly overMonth: string | null
+  readonly action: "report" | "block"
+}
+
+export const noQuota: SnapshotQuota = { overMonth: null, action: "report" }
+
 export const buildEdgeSnapshot = (
   view: TenantView,
-  config: Pick<TenantryConfig, "proxyBaseDomain">
+  config: Pick<TenantryConfig, "proxyBaseDomain">,
+  quota: SnapshotQuota = noQuota
 ): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
   const api = view.apiConfig
@@ -48,6 +57,9 @@ export const buildEdgeSnapshot = (
             : "open",
       siteProxy: view.siteProxy ? "open" : "closed"
     },
+    overQuota: quota.overMonth !== null,
+    quotaMonth: quota.overMonth,
+    quotaAction: quota.action,
     customDomains: [],
     updatedAt: view.updatedAt
   }

@@ -6,9 +6,7 @@
  * Bucket `i` counts durations `d` with `bounds[i-1] < d <= bounds[i]`; the last bucket counts
  * everything above the last bound.
  */
-export const latencyBoundsMs: ReadonlyArray<number> = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000
-]
+export const latencyBoundsMs: ReadonlyArray<number> = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 
 /** How many buckets a histogram has: one per bound and one for everything above. */
 export const latencyBucketCount = latencyBoundsMs.length + 1

@@ -15,7 +15,7 @@ const msOf = (record: RequestLogRecord) => Date.parse(record.ts)
 const within = (records: ReadonlyArray<RequestLogRecord>, from: number, to: number) =>
   records.filter((record) => msOf(record) >= from && msOf(record) < to)
 
-const bounds = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000]
+const bounds = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 
 /** Nearest-rank percentile of the durations, reported as the histogram does: the bound above it. */
 export const naivePercentile = (durations: ReadonlyArray<number>, percent: number): number | null => {
