@@ -60,7 +60,5 @@ export interface EdgeApiConfig {
 export const snapshotKey = (slug: string): string => `proxy:${slug}`
 
 /** Whether a snapshot's tenant is over quota at `now` (the flag holds for its month only). */
-export const overQuotaAt = (
-  snapshot: Pick<EdgeSnapshot, "overQuota" | "quotaMonth">,
-  now: Date
-): boolean => snapshot.overQuota && snapshot.quotaMonth === now.toISOString().slice(0, 7)
+export const overQuotaAt = (snapshot: Pick<EdgeSnapshot, "overQuota" | "quotaMonth">, now: Date): boolean =>
+  snapshot.overQuota && snapshot.quotaMonth === now.toISOString().slice(0, 7)

@@ -8,7 +8,11 @@ import type { RequestLogRecord } from "../../domain/edge/requestLog.ts"
 
 export const firstOfEachId = (records: ReadonlyArray<RequestLogRecord>): ReadonlyArray<RequestLogRecord> => {
   const seen = new Set<string>()
-  return records.filter((record) => (seen.has(record.id) ? false : (seen.add(record.id), true)))
+  return records.filter((record) => {
+    if (seen.has(record.id)) return false
+    seen.add(record.id)
+    return true
+  })
 }
 
 const msOf = (record: RequestLogRecord) => Date.parse(record.ts)

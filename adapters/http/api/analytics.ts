@@ -48,7 +48,9 @@ const bandwidthQuery = documentedQuery({
     })
   ),
   to: Schema.optional(
-    DateText.annotate({ description: "Last day (included), YYYY-MM-DD, UTC; not after today. Default today." })
+    DateText.annotate({
+      description: "Last day (included), YYYY-MM-DD, UTC; not after today. Default today."
+    })
   )
 })
 
@@ -162,14 +164,19 @@ export const TenantUsageResponse = Schema.Struct({
   current: MonthFigures,
   previous: described(MonthFigures, "The month before `period`"),
   limits: Schema.Struct({
-    maxRequestsPerMonth: described(Schema.NullOr(Schema.Int), "The plan's monthly request limit; null when none"),
+    maxRequestsPerMonth: described(
+      Schema.NullOr(Schema.Int),
+      "The plan's monthly request limit; null when none"
+    ),
     maxBandwidthBytesPerMonth: described(
       Schema.NullOr(Schema.Int),
       "The plan's monthly limit on bytes sent to clients; null when none"
     )
   }),
   used: Schema.Struct({
-    requests: Share("Share of maxRequestsPerMonth used in `period`, 0..1 (1 once reached); null without a limit"),
+    requests: Share(
+      "Share of maxRequestsPerMonth used in `period`, 0..1 (1 once reached); null without a limit"
+    ),
     bandwidth: Share("Share of maxBandwidthBytesPerMonth used by bytesOut, 0..1; null without a limit")
   })
 })
