@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { Config, type TenantryConfig } from "../../application/config.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
+import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
 import { Ids } from "../../application/ports/Ids.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
@@ -16,6 +17,8 @@ import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
 import * as SmtpMailer from "../mail/SmtpMailer.ts"
 import type * as Database from "../sql/Database.ts"
+import * as LogsDatabase from "../sql/logs/LogsDatabase.ts"
+import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
@@ -102,8 +105,30 @@ export const coreLayer = (
   ).pipe(Layer.provideMerge(storage))
 }
 
+/**
+ * The logs database (request logs: telemetry, not events): LOGS_DATABASE_URL; else a second
+ * database `{name}_logs` on DATABASE_URL's server, created when missing; else a second PGlite
+ * under DATA_DIR.
+ */
+export const logsDatabaseConfig = (settings: Settings): LogsDatabase.LogsDatabaseConfig =>
+  settings.logsDatabaseUrl !== undefined
+    ? { _tag: "postgres", url: settings.logsDatabaseUrl }
+    : settings.databaseUrl !== undefined
+      ? { _tag: "postgres", url: LogsDatabase.siblingLogsUrl(settings.databaseUrl), create: true }
+      : { _tag: "pglite", dataDir: join(settings.dataDir, "pglite-logs") }
+
+/** The request-log store and its settings, over the configured (or a given) logs database. */
+export const logsLayer = (
+  settings: Settings,
+  database: Layer.Layer<LogsDatabase.LogsSql, unknown> = LogsDatabase.layer(logsDatabaseConfig(settings))
+) =>
+  Layer.mergeAll(
+    SqlRequestLogs.layer,
+    Layer.succeed(LogsConfig, { ...defaultLogsSettings, retentionDays: settings.logRetentionDays })
+  ).pipe(Layer.provide(database))
+
 /** The running application: the core plus its projectors. */
 export const appLayer = (settings: Settings) => {
   const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
-  return projectorsLayer.pipe(Layer.provideMerge(core))
+  return projectorsLayer.pipe(Layer.provideMerge(core), Layer.merge(logsLayer(settings)))
 }

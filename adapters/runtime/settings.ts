@@ -2,6 +2,7 @@ import { resolve } from "node:path"
 import { Schema } from "effect"
 import type { Plan } from "../../application/config.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
 export interface Settings {
@@ -31,6 +32,12 @@ export interface Settings {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
   readonly trustProxy: number
+  /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
+  readonly edgeKeys: EdgeKeySettings
+  /** `postgres://…` of the logs database; unset, beside the event store's (see LogsDatabase.ts). */
+  readonly logsDatabaseUrl: string | undefined
+  /** Days of request logs kept (`LOG_RETENTION_DAYS`, default 30). */
+  readonly logRetentionDays: number
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -87,6 +94,14 @@ const parseInviteTtl = (raw: string | undefined): number => {
     : fail(`INVITE_TTL_HOURS must be a number of hours above 0 and at most 8760, not "${raw}"`)
 }
 
+const parseRetentionDays = (raw: string | undefined): number => {
+  if (raw === undefined || raw.trim() === "") return 30
+  const days = Number(raw)
+  return Number.isInteger(days) && days >= 1 && days <= 3650
+    ? days
+    : fail(`LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650, not "${raw}"`)
+}
+
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === "" ? undefined : value
 
@@ -134,7 +149,10 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
       )
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY)
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    edgeKeys: edgeKeySettingsFromEnv(env),
+    logsDatabaseUrl: nonEmpty(env.LOGS_DATABASE_URL),
+    logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS)
   }
   if (production) {
     const missing = [
