@@ -1,3 +1,10 @@
+import { recordQuotaUsage } from "./analytics/quotas.ts"
+import {
+  readAnalytics,
+  readBandwidthDaily,
+  readTenantUsage,
+  readUsageAcrossTenants
+} from "./analytics/readAnalytics.ts"
 import { acceptInvite } from "./members/acceptInvite.ts"
 import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
@@ -45,7 +52,17 @@ export const tenantUseCases = {
   createCacheRefreshWebhook,
   regenerateCacheRefreshWebhook,
   deleteCacheRefreshWebhook,
-  cacheRefreshWebhookEvents
+  cacheRefreshWebhookEvents,
+  readAnalytics,
+  readBandwidthDaily,
+  readTenantUsage,
+  recordQuotaUsage
 }
 
-export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }
+export const userUseCases = {
+  listTenants,
+  createTenant,
+  slugAvailability,
+  acceptInvite,
+  readUsageAcrossTenants
+}

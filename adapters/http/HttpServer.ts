@@ -6,6 +6,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
+import { AnalyticsHandlers, UsageHandlers } from "./handlers/analytics.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
   AuthenticationLive,
@@ -39,7 +40,9 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
     InvitesHandlers,
     SystemHandlers,
     WebhooksHandlers,
-    WebhookReceiversHandlers
+    WebhookReceiversHandlers,
+    UsageHandlers,
+    AnalyticsHandlers
   ]),
   Layer.provide([AuthenticationLive, TenantScopeLive, UseCaseErrorsLive, RequestValidationLive]),
   Layer.provide(routeGuards(Api).layer.pipe(Layer.provide(CacheRefreshScreenLive))),

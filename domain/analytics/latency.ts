@@ -1,3 +1,5 @@
+import { latencyBucketBounds } from "../edge/requestLog.ts"
+
 /**
  * The latency histogram the rollups keep: fixed buckets of `durationMs`, so two histograms
  * merge by adding their counts (hours into days, days into a period), and a percentile is
@@ -6,7 +8,7 @@
  * Bucket `i` counts durations `d` with `bounds[i-1] < d <= bounds[i]`; the last bucket counts
  * everything above the last bound.
  */
-export const latencyBoundsMs: ReadonlyArray<number> = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+export const latencyBoundsMs: ReadonlyArray<number> = latencyBucketBounds
 
 /** How many buckets a histogram has: one per bound and one for everything above. */
 export const latencyBucketCount = latencyBoundsMs.length + 1

@@ -1,4 +1,5 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { AnalyticsGroup, UsageGroup } from "./analytics.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
@@ -26,6 +27,8 @@ export class Api extends HttpApi.make("tenantry")
   .add(SystemGroup)
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)
+  .add(UsageGroup)
+  .add(AnalyticsGroup)
   .middleware(RequestValidation)
   .middleware(UseCaseErrors)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
