@@ -7,6 +7,7 @@ import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
 import { AnalyticsHandlers, UsageHandlers } from "./handlers/analytics.ts"
+import { EdgeAuthenticationLive, EdgeLogsHandlers, LogsHandlers } from "./handlers/logs.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
   AuthenticationLive,
@@ -41,10 +42,18 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
     SystemHandlers,
     WebhooksHandlers,
     WebhookReceiversHandlers,
+    LogsHandlers,
+    EdgeLogsHandlers,
     UsageHandlers,
     AnalyticsHandlers
   ]),
-  Layer.provide([AuthenticationLive, TenantScopeLive, UseCaseErrorsLive, RequestValidationLive]),
+  Layer.provide([
+    AuthenticationLive,
+    TenantScopeLive,
+    UseCaseErrorsLive,
+    RequestValidationLive,
+    EdgeAuthenticationLive
+  ]),
   Layer.provide(routeGuards(Api).layer.pipe(Layer.provide(CacheRefreshScreenLive))),
   Layer.merge(HttpApiScalar.layer(Api, { path: docsPath })),
   Layer.merge(

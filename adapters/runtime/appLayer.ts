@@ -12,6 +12,7 @@ import * as JwtSessions from "../auth/JwtSessions.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
+import { EdgeTokens, makeEdgeTokens } from "../http/edgeTokens.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
@@ -23,6 +24,7 @@ import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
+import { loadEdgeTokens } from "./edgeKeys.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -77,7 +79,9 @@ export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjecto
  */
 export const coreLayer = (
   settings: Settings,
-  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>
+  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>,
+  /** The logs database; the configured one (logsDatabaseConfig) when not given. */
+  logsDatabase?: Layer.Layer<LogsDatabase.LogsSql, unknown>
 ) => {
   const secretBox = Layer.unwrap(
     Effect.map(
@@ -101,7 +105,9 @@ export const coreLayer = (
     kvLayer(settings),
     sessionsLayer(settings),
     Ids.random,
-    Layer.succeed(Config, tenantryConfig(settings))
+    Layer.succeed(Config, tenantryConfig(settings)),
+    logsLayer(settings, logsDatabase),
+    edgeTokensLayer(settings)
   ).pipe(Layer.provideMerge(storage))
 }
 
@@ -118,17 +124,28 @@ export const logsDatabaseConfig = (settings: Settings): LogsDatabase.LogsDatabas
       : { _tag: "pglite", dataDir: join(settings.dataDir, "pglite-logs") }
 
 /** The request-log store and its settings, over the configured (or a given) logs database. */
-export const logsLayer = (
-  settings: Settings,
-  database: Layer.Layer<LogsDatabase.LogsSql, unknown> = LogsDatabase.layer(logsDatabaseConfig(settings))
-) =>
+export const logsLayer = (settings: Settings, database?: Layer.Layer<LogsDatabase.LogsSql, unknown>) =>
   Layer.mergeAll(
     SqlRequestLogs.layer,
     Layer.succeed(LogsConfig, { ...defaultLogsSettings, retentionDays: settings.logRetentionDays })
-  ).pipe(Layer.provide(database))
+  ).pipe(Layer.provideMerge(database ?? LogsDatabase.layer(logsDatabaseConfig(settings))))
+
+/** The edge tokens ingestion accepts: EDGE_TOKENS, else (development) the one generated into DATA_DIR. */
+export const edgeTokensLayer = (settings: Settings) =>
+  Layer.effect(
+    EdgeTokens,
+    Effect.map(
+      loadEdgeTokens({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      makeEdgeTokens
+    )
+  )
 
 /** The running application: the core plus its projectors. */
 export const appLayer = (settings: Settings) => {
   const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
-  return projectorsLayer.pipe(Layer.provideMerge(core), Layer.merge(logsLayer(settings)))
+  return projectorsLayer.pipe(Layer.provideMerge(core))
 }

@@ -1,6 +1,7 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { AnalyticsGroup, UsageGroup } from "./analytics.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
+import { EdgeLogsGroup, LogsGroup } from "./logs.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
 import { TenantGroup, TenantsGroup } from "./tenants.ts"
@@ -27,6 +28,8 @@ export class Api extends HttpApi.make("tenantry")
   .add(SystemGroup)
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)
+  .add(LogsGroup)
+  .add(EdgeLogsGroup)
   .add(UsageGroup)
   .add(AnalyticsGroup)
   .middleware(RequestValidation)
