@@ -30,7 +30,7 @@ import type { TenantId, UserId } from "../../domain/shared/ids.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
 import { naiveAnalytics, naiveDaily, naiveUsage } from "../support/analyticsModel.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { logsTargets } from "../support/logsDatabases.ts"
+import { freshLogsDatabase } from "../support/logsDatabases.ts"
 import { logRecord } from "../support/requestLogs.ts"
 
 /**
@@ -102,14 +102,19 @@ const newTenant = Effect.gen(function* () {
   return { slug, tenantId: created.tenantId as TenantId }
 })
 
-databaseTargets.forEach((target, index) => {
-  const logsTarget = logsTargets[index]!
+for (const target of databaseTargets) {
+  // One logs database, shared by the core and the test (a layer is built once per build).
+  const logsDatabase = freshLogsDatabase(target.name)
   const servicesLayer = Layer.unwrap(
     Effect.promise(settings).pipe(
       Effect.map((s) =>
         Layer.mergeAll(
-          coreLayer({ ...s, plans: { free: { maxTenants: 1000 } } }, SqlStorage.layerOn(target.layer())),
-          logsTarget.layer()
+          coreLayer(
+            { ...s, plans: { free: { maxTenants: 1000 } } },
+            SqlStorage.layerOn(target.layer()),
+            logsDatabase
+          ),
+          logsDatabase
         )
       )
     )
@@ -224,4 +229,4 @@ databaseTargets.forEach((target, index) => {
       )
     }
   )
-})
+}

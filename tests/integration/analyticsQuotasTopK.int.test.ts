@@ -21,7 +21,7 @@ import { overQuotaAt } from "../../domain/edge/snapshot.ts"
 import type { TenantId, UserId } from "../../domain/shared/ids.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { logsTargets } from "../support/logsDatabases.ts"
+import { freshLogsDatabase } from "../support/logsDatabases.ts"
 import { logRecord } from "../support/requestLogs.ts"
 
 /**
@@ -52,11 +52,14 @@ const newTenant = Effect.gen(function* () {
   return { slug, tenantId: created.tenantId as TenantId }
 })
 
-databaseTargets.forEach((target, index) => {
-  const logsTarget = logsTargets[index]!
+for (const target of databaseTargets) {
+  // One logs database, shared by the core and the test (a layer is built once per build).
+  const logsDatabase = freshLogsDatabase(target.name)
   const services = Layer.unwrap(
     Effect.promise(settings).pipe(
-      Effect.map((s) => Layer.mergeAll(coreLayer(s, SqlStorage.layerOn(target.layer())), logsTarget.layer()))
+      Effect.map((s) =>
+        Layer.mergeAll(coreLayer(s, SqlStorage.layerOn(target.layer()), logsDatabase), logsDatabase)
+      )
     )
   )
 
@@ -153,4 +156,4 @@ databaseTargets.forEach((target, index) => {
       )
     }
   )
-})
+}
