@@ -24,6 +24,14 @@ import {
   membershipStateVersion
 } from "../domain/membership/index.ts"
 import {
+  type QuotaCommand,
+  type QuotaError,
+  type QuotaEvent,
+  type QuotaState,
+  quotaDecider,
+  quotaStateVersion
+} from "../domain/quota/index.ts"
+import {
   type TenantCommand,
   type TenantError,
   type TenantEvent,
@@ -43,6 +51,7 @@ import {
   cacheVersionsCodec,
   customDomainCodec,
   membershipCodec,
+  quotaCodec,
   tenantCodec,
   webhookCodec
 } from "./events/catalog.ts"
@@ -118,5 +127,15 @@ export const customDomainAggregate: Aggregate<
   codec: customDomainCodec,
   load: "fold",
   stateVersion: customDomainStateVersion,
+  snapshotEvery: 100
+}
+
+/** Quota crossings: at most four a month, folded (snapshots every 100). */
+export const quotaAggregate: Aggregate<QuotaCommand, QuotaEvent, QuotaState, QuotaError> = {
+  name: "quota",
+  decider: quotaDecider,
+  codec: quotaCodec,
+  load: "fold",
+  stateVersion: quotaStateVersion,
   snapshotEvery: 100
 }

@@ -4,6 +4,11 @@ export interface Plan {
   readonly maxTenants: number
   /** Custom domains per tenant; absent: unlimited. */
   readonly maxDomains?: number | undefined
+  /** Monthly quotas; none when absent. */
+  readonly maxRequestsPerMonth?: number | undefined
+  readonly maxBandwidthBytesPerMonth?: number | undefined
+  /** What the edge does over quota: report it in a header (default) or refuse with 429. */
+  readonly quotaAction?: "report" | "block" | undefined
 }
 
 /** Custom domains (CONTRACT "Custom domains"); `defaultDomainSettings` where unset. */

@@ -1,3 +1,10 @@
+import { recordQuotaUsage } from "./analytics/quotas.ts"
+import {
+  readAnalytics,
+  readBandwidthDaily,
+  readTenantUsage,
+  readUsageAcrossTenants
+} from "./analytics/readAnalytics.ts"
 import {
   addCustomDomain,
   listCustomDomains,
@@ -57,7 +64,17 @@ export const tenantUseCases = {
   addCustomDomain,
   verifyCustomDomain,
   removeCustomDomain,
-  recheckCustomDomain
+  recheckCustomDomain,
+  readAnalytics,
+  readBandwidthDaily,
+  readTenantUsage,
+  recordQuotaUsage
 }
 
-export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }
+export const userUseCases = {
+  listTenants,
+  createTenant,
+  slugAvailability,
+  acceptInvite,
+  readUsageAcrossTenants
+}

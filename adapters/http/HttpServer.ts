@@ -6,6 +6,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
+import { AnalyticsHandlers, UsageHandlers } from "./handlers/analytics.ts"
 import { ConfigHandlers, DomainsHandlers } from "./handlers/domains.ts"
 import { EdgeAuthenticationLive, EdgeLogsHandlers, LogsHandlers } from "./handlers/logs.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
@@ -45,7 +46,9 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
     DomainsHandlers,
     ConfigHandlers,
     LogsHandlers,
-    EdgeLogsHandlers
+    EdgeLogsHandlers,
+    UsageHandlers,
+    AnalyticsHandlers
   ]),
   Layer.provide([
     AuthenticationLive,

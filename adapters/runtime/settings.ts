@@ -73,11 +73,17 @@ const list = (value: string | undefined) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0)
 
+const PlanCount = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
+
 const PlansJson = Schema.Record(
   Schema.String,
   Schema.Struct({
-    maxTenants: Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))),
-    maxDomains: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))))
+    maxTenants: PlanCount,
+    maxDomains: Schema.optionalKey(PlanCount),
+    // Monthly quotas (analytics): crossing 80 %/100 % is recorded; `block` makes the edge refuse.
+    maxRequestsPerMonth: Schema.optional(PlanCount),
+    maxBandwidthBytesPerMonth: Schema.optional(PlanCount),
+    quotaAction: Schema.optional(Schema.Literals(["report", "block"]))
   })
 )
 

@@ -87,6 +87,8 @@ const summarize = (event: DomainEvent): string => {
       return `Custom domain ${event.hostname} pending again (verification restarted)`
     case "CustomDomainRemoved":
       return `Custom domain ${event.hostname} removed`
+    case "QuotaThresholdReached":
+      return `${event.threshold} % of the monthly ${event.metric === "requests" ? "request" : "bandwidth"} limit reached in ${event.month} (${event.used} of ${event.limit})`
   }
 }
 

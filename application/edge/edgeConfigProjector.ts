@@ -1,19 +1,21 @@
 import { Effect } from "effect"
 import { hostKey } from "../../domain/edge/snapshot.ts"
+import { type QuotaEvent, quotaEvents, quotaStream } from "../../domain/quota/index.ts"
 import { tenantStream } from "../../domain/tenant/index.ts"
 import { tenantAggregate } from "../aggregates.ts"
-import { Config, edgeKey } from "../config.ts"
+import { Config, edgeKey, type TenantryConfig } from "../config.ts"
+import { quotaCodec } from "../events/catalog.ts"
 import { loadAggregate } from "../handleCommand.ts"
 import { CustomDomainReadModel, type DomainRow } from "../ports/CustomDomainReadModel.ts"
 import { EdgeSeal } from "../ports/EdgeSeal.ts"
-import type { EventStore } from "../ports/EventStore.ts"
+import { EventStore } from "../ports/EventStore.ts"
 import { Kv } from "../ports/Kv.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
 import type { Projector } from "../projections/Projector.ts"
 import type { TenantView } from "../projections/tenantView.ts"
 import { tenantViewHandles } from "../projections/tenantView.ts"
-import { type ActiveDomain, buildEdgeSnapshot } from "./edgeSnapshot.ts"
+import { type ActiveDomain, buildEdgeSnapshot, noQuota, type SnapshotQuota } from "./edgeSnapshot.ts"
 
 /**
  * The tenant's API token sealed for its edges: opened from the tenant's state (sealed there
@@ -49,6 +51,26 @@ export const customDomainEventTypes: ReadonlySet<string> = new Set([
   "CustomDomainReopened",
   "CustomDomainRemoved"
 ])
+
+/** Whether the plan has a monthly quota at all: without one, no quota stream is ever read. */
+const hasQuota = (config: TenantryConfig): boolean => {
+  const plan = config.plans[config.defaultPlan]
+  return plan?.maxRequestsPerMonth !== undefined || plan?.maxBandwidthBytesPerMonth !== undefined
+}
+
+/** The newest month in which the tenant's quota stream records a limit reached in full. */
+const quotaOf = (tenantId: string, config: TenantryConfig) =>
+  Effect.gen(function* () {
+    const action = config.plans[config.defaultPlan]?.quotaAction ?? "report"
+    if (!hasQuota(config)) return { ...noQuota, action }
+    const recorded = yield* (yield* EventStore).readStream(quotaStream(tenantId))
+    let overMonth: string | null = null
+    for (const stored of recorded) {
+      const event = quotaCodec.decode(stored) as QuotaEvent
+      if (event.threshold === 100 && (overMonth === null || event.month > overMonth)) overMonth = event.month
+    }
+    return { overMonth, action } satisfies SnapshotQuota
+  })
 
 /**
  * Writes the snapshots of the live tenants among `tenantIds` and `slugs` (one read, one
@@ -86,10 +108,18 @@ export const syncEdgeSnapshots = Effect.fnUntraced(function* (keys: {
     yield* Effect.forEach(
       views,
       (view) =>
-        Effect.map(
+        Effect.zipWith(
           edgeSealedToken(view),
-          (sealed) =>
-            [view.slug, buildEdgeSnapshot(view, config, active.get(view.tenantId) ?? [], sealed)] as const
+          quotaOf(view.tenantId, config),
+          (sealedToken, quota) =>
+            [
+              view.slug,
+              buildEdgeSnapshot(view, config, {
+                activeDomains: active.get(view.tenantId) ?? [],
+                sealedToken,
+                quota
+              })
+            ] as const
         ),
       { concurrency: 8 }
     )
@@ -134,7 +164,12 @@ export const edgeConfigProjector: Projector<
   TenantReadModel | CustomDomainReadModel | Kv | Config | EdgeSeal | SecretBox | EventStore
 > = {
   name: edgeConfigProjectorName,
-  handles: new Set([...tenantViewHandles, ...customDomainEventTypes]),
+  // A quota crossing changes the snapshot's `overQuota` too.
+  handles: new Set([
+    ...tenantViewHandles,
+    ...customDomainEventTypes,
+    ...Object.keys(quotaEvents.schemaVersions)
+  ]),
   // Events naming a slug (created, deleted) touch that slug, whoever holds it now; the
   // others touch their tenant's current slug; domain events also their hostname. One read
   // finds every holder.

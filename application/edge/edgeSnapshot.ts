@@ -31,15 +31,28 @@ export const orderActive = (domains: ReadonlyArray<ActiveDomain>): ReadonlyArray
 export const publicOriginOf = (base: string, siteProxy: boolean, customDomains: ReadonlyArray<string>) =>
   customDomains.length > 0 ? `https://${customDomains[0]}` : siteProxy ? base : null
 
+/** What the quota stream says for the snapshot: the newest month a limit was reached in full. */
+export interface SnapshotQuota {
+  readonly overMonth: string | null
+  readonly action: "report" | "block"
+}
+
+export const noQuota: SnapshotQuota = { overMonth: null, action: "report" }
+
 export const buildEdgeSnapshot = (
   view: TenantView,
   config: Pick<TenantryConfig, "proxyBaseDomain">,
-  activeDomains: ReadonlyArray<ActiveDomain> = [],
-  /** The API token sealed for the edges (EdgeSeal), when the tenant has one. */
-  sealedToken: string | null = null
+  parts: {
+    readonly activeDomains?: ReadonlyArray<ActiveDomain>
+    /** The API token sealed for the edges (EdgeSeal), when the tenant has one. */
+    readonly sealedToken?: string | null
+    readonly quota?: SnapshotQuota
+  } = {}
 ): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
-  const customDomains = orderActive(activeDomains)
+  const customDomains = orderActive(parts.activeDomains ?? [])
+  const sealedToken = parts.sealedToken ?? null
+  const quota = parts.quota ?? noQuota
   const api = view.apiConfig
   const needsToken = api !== null && api.apiAuthMode !== "none"
   return {
@@ -81,6 +94,9 @@ export const buildEdgeSnapshot = (
       siteProxy: view.siteProxy ? "open" : "closed"
     },
     customDomains,
+    overQuota: quota.overMonth !== null,
+    quotaMonth: quota.overMonth,
+    quotaAction: quota.action,
     updatedAt: view.updatedAt
   }
 }

@@ -5,6 +5,7 @@ import {
   customDomainEvents
 } from "../../domain/customDomain/index.ts"
 import { type MembershipEvent, membershipEvents } from "../../domain/membership/index.ts"
+import { type QuotaEvent, quotaEvents } from "../../domain/quota/index.ts"
 import { type TenantEvent, tenantEvents } from "../../domain/tenant/index.ts"
 import { type WebhookEvent, webhookEnvelopeFields, webhookEvents } from "../../domain/webhook/index.ts"
 import type { RecordedEvent } from "../ports/EventStore.ts"
@@ -17,6 +18,7 @@ export type DomainEvent =
   | MembershipEvent
   | WebhookEvent
   | CustomDomainEvent
+  | QuotaEvent
 export type DomainEventType = DomainEvent["_tag"]
 
 export const tenantCodec = eventCodec(tenantEvents)
@@ -24,13 +26,15 @@ export const cacheVersionsCodec = eventCodec(cacheVersionsEvents)
 export const membershipCodec = eventCodec(membershipEvents)
 export const webhookCodec = eventCodec(webhookEvents, webhookEnvelopeFields)
 export const customDomainCodec = eventCodec(customDomainEvents, customDomainEnvelopeFields)
+export const quotaCodec = eventCodec(quotaEvents)
 
 const codecs = [
   tenantCodec,
   cacheVersionsCodec,
   membershipCodec,
   webhookCodec,
-  customDomainCodec
+  customDomainCodec,
+  quotaCodec
 ] as unknown as ReadonlyArray<EventCodec<{ readonly _tag: string }>>
 
 const byType = new Map<string, EventCodec<{ readonly _tag: string }>>()

@@ -67,6 +67,22 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     expected: signedIn
   },
   "tenant.getTenant": { call: (f) => ({ method: "GET", path: tenant(f) }), expected: viewerUp },
+  "usage.usageAcrossTenants": {
+    call: () => ({ method: "GET", path: "/api/tenants/usage?period=2026-01" }),
+    expected: signedIn
+  },
+  "analytics.analytics": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/analytics?period=24h` }),
+    expected: viewerUp
+  },
+  "analytics.bandwidthDaily": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/bandwidth-daily` }),
+    expected: viewerUp
+  },
+  "analytics.tenantUsage": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/usage` }),
+    expected: viewerUp
+  },
   "tenant.updateTenant": {
     call: (f) => ({ method: "PUT", path: tenant(f), body: { cacheTTL: 600 } }),
     expected: editorUp

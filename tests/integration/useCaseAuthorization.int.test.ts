@@ -151,7 +151,11 @@ for (const target of databaseTargets) {
               createCacheRefreshWebhook: "admin",
               regenerateCacheRefreshWebhook: "admin",
               deleteCacheRefreshWebhook: "admin",
-              cacheRefreshWebhookEvents: "editor"
+              cacheRefreshWebhookEvents: "editor",
+              readAnalytics: "viewer",
+              readBandwidthDaily: "viewer",
+              readTenantUsage: "viewer",
+              recordQuotaUsage: "owner"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.

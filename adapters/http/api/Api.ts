@@ -1,4 +1,5 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { AnalyticsGroup, UsageGroup } from "./analytics.ts"
 import { ConfigGroup, DomainsGroup } from "./domains.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { EdgeLogsGroup, LogsGroup } from "./logs.ts"
@@ -32,6 +33,8 @@ export class Api extends HttpApi.make("tenantry")
   .add(ConfigGroup)
   .add(LogsGroup)
   .add(EdgeLogsGroup)
+  .add(UsageGroup)
+  .add(AnalyticsGroup)
   .middleware(RequestValidation)
   .middleware(UseCaseErrors)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })
