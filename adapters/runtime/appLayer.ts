@@ -6,11 +6,13 @@ import { CommandHandler } from "../../application/handleCommand.ts"
 import { Ids } from "../../application/ports/Ids.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
+import { runScheduler, type ScheduledJob } from "../../application/schedulers/runScheduler.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
+import * as NodeDns from "../dns/NodeDns.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
@@ -64,8 +66,21 @@ export const kvLayer = (settings: Settings) =>
     ? FileKv.layer(join(settings.dataDir, "kv"))
     : RedisKv.layer(settings.redisUrl)
 
+/**
+ * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
+ * the node holding its lease. Add a job here; its rows name it in `scheduled_jobs`.
+ */
+export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<never>> => []
+
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
 export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))
+
+/** Keeps the scheduler running for the layer's lifetime (one node at a time). */
+export const schedulerLayer = (settings: Settings) =>
+  Layer.effectDiscard(Effect.forkScoped(runScheduler(scheduledJobs(settings))))
+
+/** What runs in the background of a server: the projectors and the scheduler. */
+export const backgroundLayer = (settings: Settings) => Layer.merge(projectorsLayer, schedulerLayer(settings))
 
 /**
  * Everything the use cases need, on the configured storage: the core (event store,
@@ -97,13 +112,14 @@ export const coreLayer = (
     secretBox,
     kvLayer(settings),
     sessionsLayer(settings),
+    NodeDns.layer({ servers: settings.dnsServers }),
     Ids.random,
     Layer.succeed(Config, tenantryConfig(settings))
   ).pipe(Layer.provideMerge(storage))
 }
 
-/** The running application: the core plus its projectors. */
+/** The running application: the core plus its projectors and scheduler. */
 export const appLayer = (settings: Settings) => {
   const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
-  return projectorsLayer.pipe(Layer.provideMerge(core))
+  return backgroundLayer(settings).pipe(Layer.provideMerge(core))
 }

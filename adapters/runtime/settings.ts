@@ -1,6 +1,7 @@
 import { resolve } from "node:path"
 import { Schema } from "effect"
 import type { Plan } from "../../application/config.ts"
+import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
@@ -31,6 +32,8 @@ export interface Settings {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
   readonly trustProxy: number
+  /** Resolvers the `Dns` port asks (`DNS_SERVERS`); undefined: the system's. */
+  readonly dnsServers: ReadonlyArray<string> | undefined
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -126,7 +129,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
       )
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY)
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    dnsServers: parseDnsServerSetting(env.DNS_SERVERS)
   }
   if (production) {
     const missing = [
@@ -190,4 +194,11 @@ const parseTrustProxy = (raw: string | undefined): number => {
   return /^[1-9]\d{0,1}$/.test(value)
     ? Number(value)
     : fail(`TRUST_PROXY must be true, false or the number of proxies in front (1-99); got "${raw}"`)
+}
+
+/** `DNS_SERVERS`: comma-separated `ip`, `ip:port`, `[ipv6]:port`; unset or empty: the system's resolvers. */
+const parseDnsServerSetting = (raw: string | undefined): ReadonlyArray<string> | undefined => {
+  if (raw === undefined || raw.trim() === "") return undefined
+  const parsed = parseDnsServers(raw)
+  return "error" in parsed ? fail(parsed.error) : parsed
 }

@@ -9,6 +9,7 @@ import { tenantsProjection } from "./projections/tenants.ts"
 import { webhooksProjection } from "./projections/webhooks.ts"
 import * as SqlEventStore from "./SqlEventStore.ts"
 import * as SqlProjectionCheckpoints from "./SqlProjectionCheckpoints.ts"
+import * as SqlScheduleStore from "./SqlScheduleStore.ts"
 
 /** Every read model kept inline with appends. */
 export const inlineProjections: ReadonlyArray<InlineProjection> = [
@@ -20,12 +21,14 @@ export const inlineProjections: ReadonlyArray<InlineProjection> = [
   tenantKeysProjection
 ]
 
-/** The event store, checkpoints and read models over an already-built database layer. */
+/** The event store, checkpoints, read models and the scheduler's due times over an already-built database layer. */
 export const layerOn = <E, R>(
   database: Layer.Layer<Layer.Success<ReturnType<typeof Database.layer>>, E, R>
 ) =>
-  Layer.mergeAll(SqlEventStore.layer(inlineProjections), SqlProjectionCheckpoints.layer).pipe(
-    Layer.provideMerge(database)
-  )
+  Layer.mergeAll(
+    SqlEventStore.layer(inlineProjections),
+    SqlProjectionCheckpoints.layer,
+    SqlScheduleStore.layer
+  ).pipe(Layer.provideMerge(database))
 
 export const layer = (config: Database.DatabaseConfig) => layerOn(Database.layer(config))
