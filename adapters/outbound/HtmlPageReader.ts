@@ -1,8 +1,8 @@
+import { Layer } from "effect"
 import { Parser } from "htmlparser2"
 import LinkHeader from "http-link-header"
 import valueParser from "postcss-value-parser"
 import { parseSrcset } from "srcset"
-import { Layer } from "effect"
 import {
   type PageElement,
   type PageFacts,
@@ -42,7 +42,11 @@ export const cssUrls = (css: string): ReadonlyArray<{ readonly url: string; read
     if (node.type === "function" && node.value.toLowerCase() === "url") {
       const inner = node.nodes[0]
       const url = (inner?.value ?? "").trim()
-      if (url !== "") found.push({ url, snippet: clip(css.slice(Math.max(0, node.sourceIndex - 40), node.sourceEndIndex + 10)) })
+      if (url !== "")
+        found.push({
+          url,
+          snippet: clip(css.slice(Math.max(0, node.sourceIndex - 40), node.sourceEndIndex + 10))
+        })
       importNext = false
       return false
     }
@@ -100,7 +104,8 @@ export const readPage = (input: PageInput): PageFacts => {
   const parser = new Parser(
     {
       onopentag(name, attributes) {
-        if (elements.length < maxElements) elements.push({ name, attributes: new Map(Object.entries(attributes)) })
+        if (elements.length < maxElements)
+          elements.push({ name, attributes: new Map(Object.entries(attributes)) })
         if (name === "noscript") noscriptDepth++
         const style = attributes.style
         if (style !== undefined) {
@@ -113,7 +118,8 @@ export const readPage = (input: PageInput): PageFacts => {
               const value = attributes[attribute]
               if (value === undefined) continue
               const urls = attribute === "srcset" ? srcsetUrls(value) : [value]
-              for (const url of urls) reference(url, `<${name} ${attribute}>`, tagSnippet(name, attribute, value), true)
+              for (const url of urls)
+                reference(url, `<${name} ${attribute}>`, tagSnippet(name, attribute, value), true)
             }
             return
           }
@@ -126,7 +132,12 @@ export const readPage = (input: PageInput): PageFacts => {
             }
             if (attributes.imagesrcset !== undefined) {
               for (const url of srcsetUrls(attributes.imagesrcset)) {
-                reference(url, `<link rel="${rel}" imagesrcset>`, tagSnippet("link", "imagesrcset", attributes.imagesrcset), !hint)
+                reference(
+                  url,
+                  `<link rel="${rel}" imagesrcset>`,
+                  tagSnippet("link", "imagesrcset", attributes.imagesrcset),
+                  !hint
+                )
               }
             }
             return
@@ -136,7 +147,8 @@ export const readPage = (input: PageInput): PageFacts => {
               reference(attributes.src, "<script src>", tagSnippet("script", "src", attributes.src), true)
               return
             }
-            const context = noscriptDepth > 0 ? "noscript" : (serializedContext(attributes) ?? "inline script")
+            const context =
+              noscriptDepth > 0 ? "noscript" : (serializedContext(attributes) ?? "inline script")
             collecting = { kind: "script", context, chunks: [] }
             return
           }
@@ -146,13 +158,17 @@ export const readPage = (input: PageInput): PageFacts => {
           case "meta": {
             const content = attributes.content
             if (content === undefined) return
-            const label = attributes.name ?? attributes.property ?? attributes["http-equiv"] ?? attributes.itemprop ?? ""
+            const label =
+              attributes.name ?? attributes.property ?? attributes["http-equiv"] ?? attributes.itemprop ?? ""
             if ((attributes.name ?? "").toLowerCase() === "generator") generators.push(content)
             if ((attributes["http-equiv"] ?? "").toLowerCase() === "content-security-policy") {
               texts.push({ context: "CSP <meta>", text: content })
               return
             }
-            texts.push({ context: `<meta ${attributes.name !== undefined ? "name" : "property"}="${label}">`, text: content })
+            texts.push({
+              context: `<meta ${attributes.name !== undefined ? "name" : "property"}="${label}">`,
+              text: content
+            })
             return
           }
           default:
@@ -188,7 +204,10 @@ export const readPage = (input: PageInput): PageFacts => {
       continue
     }
     for (const ref of refs) {
-      const hint = ref.rel.toLowerCase().split(/\s+/).some((token) => resourceHints.has(token))
+      const hint = ref.rel
+        .toLowerCase()
+        .split(/\s+/)
+        .some((token) => resourceHints.has(token))
       references.push({
         url: ref.uri,
         context: `Link header (rel=${ref.rel})`,

@@ -2,8 +2,9 @@ import { isIPv6, connect as netConnect, type Socket } from "node:net"
 import type { Readable } from "node:stream"
 import { connect as tlsConnect } from "node:tls"
 import * as zlib from "node:zlib"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Result } from "effect"
 import { type buildConnector, Client } from "undici"
+import { Dns } from "../../application/ports/Dns.ts"
 import {
   OutboundFailed,
   OutboundFetch,
@@ -402,5 +403,40 @@ export const makeOutboundFetch = (options: OutboundFetchOptions) => {
   return OutboundFetch.of({ get: (request) => get(request).pipe(Effect.withSpan("OutboundFetch.get")) })
 }
 
-export const layer = (options: OutboundFetchOptions) =>
-  Layer.succeed(OutboundFetch, makeOutboundFetch(options))
+/**
+ * Every address of a name, through the `Dns` port (so DNS_SERVERS applies, as for the domain
+ * checks): A and AAAA asked together; an answer of either is enough, since only the addresses
+ * found are ever dialled; nothing found is `NoAddress`, nobody answering `Unanswered`.
+ */
+export const resolveThrough =
+  (dns: Dns["Service"]): OutboundFetchOptions["resolve"] =>
+  (name) =>
+    Effect.all([Effect.result(dns.resolve4(name)), Effect.result(dns.resolve6(name))], {
+      concurrency: 2
+    }).pipe(
+      Effect.flatMap(([v4, v6]) => {
+        const found = [
+          ...(Result.isSuccess(v4) ? v4.success : []),
+          ...(Result.isSuccess(v6) ? v6.success : [])
+        ]
+        if (found.length > 0) return Effect.succeed(found)
+        const unanswered = [v4, v6].find(
+          (result) => Result.isFailure(result) && result.failure._tag === "DnsUnanswered"
+        )
+        return Effect.fail<ResolveFailure>(
+          unanswered !== undefined && Result.isFailure(unanswered)
+            ? {
+                _tag: "Unanswered",
+                message: `DNS did not answer (${(unanswered.failure as { reason: string }).reason})`
+              }
+            : { _tag: "NoAddress", message: "DNS knows no address for this name" }
+        )
+      })
+    )
+
+/** The fetcher on the `Dns` port. */
+export const layer = (options: Omit<OutboundFetchOptions, "resolve">) =>
+  Layer.effect(
+    OutboundFetch,
+    Effect.map(Dns, (dns) => makeOutboundFetch({ ...options, resolve: resolveThrough(dns) }))
+  )

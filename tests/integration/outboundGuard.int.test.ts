@@ -1,9 +1,13 @@
-import { Resolver } from "node:dns/promises"
 import { connect as netConnect, Socket } from "node:net"
 import { gzipSync } from "node:zlib"
 import { Effect, Exit } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { makeOutboundFetch, type OutboundFetchOptions } from "../../adapters/outbound/UndiciOutboundFetch.ts"
+import * as NodeDns from "../../adapters/dns/NodeDns.ts"
+import {
+  makeOutboundFetch,
+  type OutboundFetchOptions,
+  resolveThrough
+} from "../../adapters/outbound/UndiciOutboundFetch.ts"
 import type {
   OutboundError,
   OutboundRequest,
@@ -43,21 +47,9 @@ const watcher = (address: string, port: number): Socket => {
   return socket
 }
 
-const resolveWith =
-  (server: string): OutboundFetchOptions["resolve"] =>
-  (name) =>
-    Effect.tryPromise({
-      try: async () => {
-        const resolver = new Resolver({ timeout: 1000, tries: 1 })
-        resolver.setServers([server])
-        const [v4, v6] = await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)])
-        return [
-          ...(v4.status === "fulfilled" ? v4.value : []),
-          ...(v6.status === "fulfilled" ? v6.value : [])
-        ]
-      },
-      catch: (cause) => ({ _tag: "Unanswered" as const, message: String(cause) })
-    })
+/** Names are resolved as in the server: the Dns port's adapter, asking the dns2 server. */
+const resolveWith = (server: string): OutboundFetchOptions["resolve"] =>
+  resolveThrough(NodeDns.make({ servers: [server], timeoutMillis: 1000 }))
 
 const fetcher = (extra: Partial<OutboundFetchOptions> = {}) =>
   makeOutboundFetch({
