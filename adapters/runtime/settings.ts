@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import type { Plan } from "../../application/config.ts"
 import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
 export interface Settings {
@@ -34,6 +35,8 @@ export interface Settings {
   readonly trustProxy: number
   /** Resolvers the `Dns` port asks (`DNS_SERVERS`); undefined: the system's. */
   readonly dnsServers: ReadonlyArray<string> | undefined
+  /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
+  readonly edgeKeys: EdgeKeySettings
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -130,7 +133,8 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    dnsServers: parseDnsServerSetting(env.DNS_SERVERS)
+    dnsServers: parseDnsServerSetting(env.DNS_SERVERS),
+    edgeKeys: edgeKeySettingsFromEnv(env)
   }
   if (production) {
     const missing = [
