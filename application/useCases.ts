@@ -1,3 +1,5 @@
+import { cachelyCheck } from "./checks/cachelyCheck.ts"
+import { websiteImplementationCheck } from "./checks/websiteImplementationCheck.ts"
 import { acceptInvite } from "./members/acceptInvite.ts"
 import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
@@ -45,7 +47,9 @@ export const tenantUseCases = {
   createCacheRefreshWebhook,
   regenerateCacheRefreshWebhook,
   deleteCacheRefreshWebhook,
-  cacheRefreshWebhookEvents
+  cacheRefreshWebhookEvents,
+  cachelyCheck,
+  websiteImplementationCheck
 }
 
 export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }

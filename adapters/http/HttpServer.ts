@@ -6,6 +6,7 @@ import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
+import { ChecksHandlers } from "./handlers/checks.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
   AuthenticationLive,
@@ -35,6 +36,7 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
   Layer.provide([
     TenantsHandlers,
     TenantHandlers,
+    ChecksHandlers,
     MembersHandlers,
     InvitesHandlers,
     SystemHandlers,

@@ -9,6 +9,7 @@ import {
   NotFound,
   PlanLimit,
   SlugTaken,
+  TooManyRequests,
   ValidationFailed
 } from "./api/errors.ts"
 
@@ -23,6 +24,7 @@ export type UseCaseResponse =
   | Gone
   | PlanLimit
   | SlugTaken
+  | TooManyRequests
 
 /** A refusal from the domain or the application: a stable `code`, and the details it names. */
 export interface Refusal {
@@ -106,7 +108,13 @@ const table: Record<string, (refusal: Refusal) => UseCaseResponse> = {
     const reason = refusal.reason as "expired" | "revoked" | "used"
     return new Gone({ message: `This invite was ${reason === "used" ? "already used" : reason}`, reason })
   },
-  invite_email_mismatch: () => new Forbidden({ message: "This invite was sent to another email address" })
+  invite_email_mismatch: () => new Forbidden({ message: "This invite was sent to another email address" }),
+  // Checks (application/checks, application/ports/CheckQuota.ts)
+  rate_limited: (refusal) =>
+    new TooManyRequests({
+      message: `Too many checks for this tenant lately; retry in ${Number(refusal.retryAfter)} seconds`,
+      retryAfter: Number(refusal.retryAfter)
+    })
 }
 
 /** The codes the table answers (for the test that every refusal has a row). */

@@ -3,6 +3,12 @@ import { Schema } from "effect"
 import type { Plan } from "../../application/config.ts"
 import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { defaultCheckRateLimit } from "../outbound/checkQuota.ts"
+import {
+  type OriginOverrides,
+  OriginOverridesError,
+  parseOriginOverrides
+} from "../outbound/originOverrides.ts"
 import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
@@ -37,6 +43,10 @@ export interface Settings {
   readonly dnsServers: ReadonlyArray<string> | undefined
   /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
   readonly edgeKeys: EdgeKeySettings
+  /** `ORIGIN_OVERRIDES`: origins the outbound fetcher sends elsewhere (never in production; see originOverrides.ts). */
+  readonly originOverrides: OriginOverrides
+  /** `CHECK_RATE_LIMIT` (`<burst>/<perSecond>`): each tenant's token bucket for the outbound checks. */
+  readonly checkRateLimit: RateLimit
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -134,7 +144,9 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     dnsServers: parseDnsServerSetting(env.DNS_SERVERS),
-    edgeKeys: edgeKeySettingsFromEnv(env)
+    edgeKeys: edgeKeySettingsFromEnv(env),
+    originOverrides: parseOriginOverridesSetting(env.ORIGIN_OVERRIDES, production),
+    checkRateLimit: parseRateLimit("CHECK_RATE_LIMIT", env.CHECK_RATE_LIMIT, defaultCheckRateLimit)
   }
   if (production) {
     const missing = [
@@ -205,4 +217,12 @@ const parseDnsServerSetting = (raw: string | undefined): ReadonlyArray<string> |
   if (raw === undefined || raw.trim() === "") return undefined
   const parsed = parseDnsServers(raw)
   return "error" in parsed ? fail(parsed.error) : parsed
+}
+
+const parseOriginOverridesSetting = (raw: string | undefined, production: boolean): OriginOverrides => {
+  try {
+    return parseOriginOverrides(raw, production)
+  } catch (error) {
+    return fail(error instanceof OriginOverridesError ? error.message : String(error))
+  }
 }

@@ -100,7 +100,8 @@ const generatorEvidence = (page: Indexed, prefix: string) => {
 }
 const hostIs = (url: URL, host: string) => url.hostname === host || url.hostname.endsWith(`.${host}`)
 const urlWithHost = (page: Indexed, host: string) => page.urls.find((url) => hostIs(url, host))
-const urlWithPath = (page: Indexed, fragment: string) => page.urls.find((url) => url.pathname.includes(fragment))
+const urlWithPath = (page: Indexed, fragment: string) =>
+  page.urls.find((url) => url.pathname.includes(fragment))
 const inlineMentions = (page: Indexed, marker: string) => page.scripts.some((text) => text.includes(marker))
 const attributeStarting = (page: Indexed, prefix: string) =>
   [...page.attributeNames].find((name) => name.startsWith(prefix))

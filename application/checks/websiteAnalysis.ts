@@ -129,7 +129,9 @@ const cmsCandidates = (cms: CmsConfig): ReadonlyArray<{ readonly id: string } & 
   const known = [...cmsHostTable].map(([id, hosts]) => ({ id, ...hosts }))
   if (cms.cms !== "generic") return known
   const host = resolveUrl(cms.apiOrigin, "https://invalid.invalid")?.hostname
-  return host === undefined ? known : [{ id: "generic", label: `your API (${host})`, hosts: [host] }, ...known]
+  return host === undefined
+    ? known
+    : [{ id: "generic", label: `your API (${host})`, hosts: [host] }, ...known]
 }
 
 export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
@@ -185,7 +187,11 @@ export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
   const directCmsUsage: DirectCmsUsage =
     detected.length > 0 ? "detected" : potential.length > 0 ? "potential" : "not_detected"
   const cachelyUsage: CachelyUsage =
-    cachelySignals.length > 0 ? "detected" : directCmsUsage === "not_detected" ? "inconclusive" : "not_detected"
+    cachelySignals.length > 0
+      ? "detected"
+      : directCmsUsage === "not_detected"
+        ? "inconclusive"
+        : "not_detected"
   const ownLabel =
     input.cms.cms === "generic"
       ? candidates[0]!.label

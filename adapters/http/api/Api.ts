@@ -1,4 +1,5 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { ChecksGroup } from "./checks.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
@@ -21,6 +22,7 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
 export class Api extends HttpApi.make("tenantry")
   .add(TenantsGroup)
   .add(TenantGroup)
+  .add(ChecksGroup)
   .add(MembersGroup)
   .add(InvitesGroup)
   .add(SystemGroup)
