@@ -6,8 +6,8 @@ import { resolveUrl } from "./platform.ts"
  * Does a page use Cachely, or call its CMS directly? Read from the page's facts:
  * - Cachely usage: references to the tenant's proxy host, to `/~api/` or `/~assets/` paths,
  *   or to `@cachely-io/sdk`, anywhere in the page;
- * - direct CMS usage: the CMS's API and asset hosts (Contentful, Prismic, Storyblok, Sanity,
- *   Webflow, or a generic tenant's own API origin). `detected` only where the browser loads
+ * - direct CMS usage: the tenant's CMS's API and asset hosts (Contentful, Prismic, Storyblok,
+ *   Sanity, Webflow; a generic tenant's own API origin). `detected` only where the browser loads
  *   it (a rendered resource context, see PageReference.rendered); `potential` where a host
  *   appears only in inline scripts, serialized data, `<noscript>`, meta tags, resource hints
  *   or the CSP, with the URL found there to verify.
@@ -124,14 +124,14 @@ const pushUnique = (signals: Array<Signal>, signal: Signal) => {
   signals.push(signal)
 }
 
-/** The CMS hosts to look for: every known CMS, and a generic tenant's own API origin. */
+/** The tenant's CMS hosts: its provider's, or a generic tenant's own API origin. */
 const cmsCandidates = (cms: CmsConfig): ReadonlyArray<{ readonly id: string } & CmsHosts> => {
-  const known = [...cmsHostTable].map(([id, hosts]) => ({ id, ...hosts }))
-  if (cms.cms !== "generic") return known
-  const host = resolveUrl(cms.apiOrigin, "https://invalid.invalid")?.hostname
-  return host === undefined
-    ? known
-    : [{ id: "generic", label: `your API (${host})`, hosts: [host] }, ...known]
+  if (cms.cms === "generic") {
+    const host = resolveUrl(cms.apiOrigin, "https://invalid.invalid")?.hostname
+    return host === undefined ? [] : [{ id: "generic", label: `your API (${host})`, hosts: [host] }]
+  }
+  const known = cmsHostTable.get(cms.cms)
+  return known === undefined ? [] : [{ id: cms.cms, ...known }]
 }
 
 export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
@@ -139,7 +139,6 @@ export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
   const cachelySignals: Array<Signal> = []
   const detected: Array<Signal> = []
   const potential: Array<Signal> = []
-  const cmsHits = new Map<string, number>()
   const candidates = cmsCandidates(input.cms)
 
   const cmsOf = (host: string) =>
@@ -161,7 +160,6 @@ export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
     }
     const cms = cmsOf(host)
     if (cms === undefined) continue
-    cmsHits.set(cms.label, (cmsHits.get(cms.label) ?? 0) + 1)
     pushUnique(reference.rendered ? detected : potential, signal)
   }
 
@@ -178,7 +176,6 @@ export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
         const host = hostOfToken(found.token)
         const cms = host === undefined ? undefined : cmsOf(host)
         if (cms === undefined) continue
-        cmsHits.set(cms.label, (cmsHits.get(cms.label) ?? 0) + 1)
         pushUnique(potential, { url: found.token, context: text.context, snippet: found.snippet })
       }
     }
@@ -192,11 +189,7 @@ export const analyseWebsite = (input: AnalysisInput): WebsiteAnalysis => {
       : directCmsUsage === "not_detected"
         ? "inconclusive"
         : "not_detected"
-  const ownLabel =
-    input.cms.cms === "generic"
-      ? candidates[0]!.label
-      : (cmsHostTable.get(input.cms.cms)?.label ?? input.cms.cms)
-  const cmsLabel = [...cmsHits].sort((a, b) => b[1] - a[1])[0]?.[0] ?? ownLabel
+  const cmsLabel = candidates[0]?.label ?? input.cms.cms
   const directCmsSignals = [...detected, ...potential].slice(0, maxSignals)
   const { verdictState, verdict } = verdictOf({
     cachely: cachelySignals,

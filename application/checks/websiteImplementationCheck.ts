@@ -75,7 +75,7 @@ export const normaliseWebsiteUrl = (raw: string): { readonly url: URL } | { read
   return { url }
 }
 
-/** Hosts that are ours rather than the customer's: anything under PROXY_BASE_DOMAIN, and the control plane. */
+/** Hosts that are ours rather than the customer's: anything under PROXY_BASE_DOMAIN, and the control plane's name. */
 const isProductHost = (host: string, proxyBaseDomain: string, publicBaseUrl: string) => {
   const name = host.toLowerCase().replace(/\.$/, "")
   const base = proxyBaseDomain.toLowerCase()
@@ -85,7 +85,9 @@ const isProductHost = (host: string, proxyBaseDomain: string, publicBaseUrl: str
   } catch {
     own = undefined
   }
-  return name === base || name.endsWith(`.${base}`) || name === own
+  // The control plane's own name (an address is left to the outbound rules).
+  const ownName = own !== undefined && !/^[\d.]+$|^\[/.test(own) ? own : undefined
+  return name === base || name.endsWith(`.${base}`) || name === ownName
 }
 
 const addressRules = new Set(["invalid_url", "scheme", "credentials"])
