@@ -5,6 +5,8 @@ import {
   readTenantUsage,
   readUsageAcrossTenants
 } from "./analytics/readAnalytics.ts"
+import { cachelyCheck } from "./checks/cachelyCheck.ts"
+import { websiteImplementationCheck } from "./checks/websiteImplementationCheck.ts"
 import {
   addCustomDomain,
   listCustomDomains,
@@ -68,7 +70,9 @@ export const tenantUseCases = {
   readAnalytics,
   readBandwidthDaily,
   readTenantUsage,
-  recordQuotaUsage
+  recordQuotaUsage,
+  cachelyCheck,
+  websiteImplementationCheck
 }
 
 export const userUseCases = {

@@ -7,6 +7,7 @@ import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
 import { envelope } from "./envelope.ts"
 import { AnalyticsHandlers, UsageHandlers } from "./handlers/analytics.ts"
+import { ChecksHandlers } from "./handlers/checks.ts"
 import { ConfigHandlers, DomainsHandlers } from "./handlers/domains.ts"
 import { EdgeAuthenticationLive, EdgeLogsHandlers, LogsHandlers } from "./handlers/logs.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
@@ -38,6 +39,7 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
   Layer.provide([
     TenantsHandlers,
     TenantHandlers,
+    ChecksHandlers,
     MembersHandlers,
     InvitesHandlers,
     SystemHandlers,

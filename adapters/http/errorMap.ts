@@ -8,8 +8,9 @@ import {
   InsufficientRole,
   NotFound,
   PlanLimit,
-  RateLimited,
+  type RateLimited,
   SlugTaken,
+  TooManyRequests,
   ValidationFailed
 } from "./api/errors.ts"
 
@@ -25,6 +26,7 @@ export type UseCaseResponse =
   | PlanLimit
   | SlugTaken
   | RateLimited
+  | TooManyRequests
 
 /** A refusal from the domain or the application: a stable `code`, and the details it names. */
 export interface Refusal {
@@ -87,7 +89,6 @@ const table: Record<string, (refusal: Refusal) => UseCaseResponse> = {
       plan: String(refusal.plan),
       maxDomains: Number(refusal.maxDomains)
     }),
-  rate_limited: () => new RateLimited({ message: "Too many verify calls for this domain; retry later" }),
   // Command handling (application/handleCommand.ts, the event store)
   concurrency_conflict: conflict,
   unique_key_taken: conflict,
@@ -120,7 +121,15 @@ const table: Record<string, (refusal: Refusal) => UseCaseResponse> = {
     const reason = refusal.reason as "expired" | "revoked" | "used"
     return new Gone({ message: `This invite was ${reason === "used" ? "already used" : reason}`, reason })
   },
-  invite_email_mismatch: () => new Forbidden({ message: "This invite was sent to another email address" })
+  invite_email_mismatch: () => new Forbidden({ message: "This invite was sent to another email address" }),
+  // Rate limits of use cases (the checks' CheckQuota, a domain's verify calls): 429 with Retry-After
+  rate_limited: (refusal) => {
+    const retryAfter = Math.max(1, Math.ceil(Number(refusal.retryAfter ?? refusal.retryAfterSeconds ?? 1)))
+    return new TooManyRequests({
+      message: `Too many requests lately; retry in ${retryAfter} seconds`,
+      retryAfter
+    })
+  }
 }
 
 /** The codes the table answers (for the test that every refusal has a row). */

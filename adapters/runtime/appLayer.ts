@@ -12,6 +12,7 @@ import { runProjector } from "../../application/projections/runProjector.ts"
 import { runScheduler, type ScheduledJob } from "../../application/schedulers/runScheduler.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
+import * as EdgeProofLive from "../crypto/edgeProof.ts"
 import * as EdgeSealLayer from "../crypto/edgeSeal.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
@@ -23,12 +24,16 @@ import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
 import * as SmtpMailer from "../mail/SmtpMailer.ts"
+import * as CheckQuotaLive from "../outbound/checkQuota.ts"
+import * as HtmlPageReader from "../outbound/HtmlPageReader.ts"
+import * as UndiciOutboundFetch from "../outbound/UndiciOutboundFetch.ts"
 import type * as Database from "../sql/Database.ts"
 import * as LogsDatabase from "../sql/logs/LogsDatabase.ts"
 import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
 import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
+import * as SqlSurfaceDomains from "../sql/SqlSurfaceDomains.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
 import { loadEdgeSealKey, loadEdgeTokens } from "./edgeKeys.ts"
@@ -144,6 +149,7 @@ export const coreLayer = (
     kvLayer(settings),
     sessionsLayer(settings),
     NodeDns.layer({ servers: settings.dnsServers }),
+    checksLayer(settings),
     Ids.random,
     Layer.succeed(Config, tenantryConfig(settings)),
     logsLayer(settings, logsDatabase),
@@ -182,6 +188,22 @@ export const edgeTokensLayer = (settings: Settings) =>
       }),
       makeEdgeTokens
     )
+  )
+
+/** What the outbound checks need: the one outbound fetcher, the page reader, the edge proof, the quota. */
+export const checksLayer = (settings: Settings) =>
+  Layer.mergeAll(
+    UndiciOutboundFetch.layer({ overrides: settings.originOverrides, production: settings.production }).pipe(
+      Layer.provide(NodeDns.layer({ servers: settings.dnsServers }))
+    ),
+    HtmlPageReader.layer,
+    EdgeProofLive.layer({
+      settings: settings.edgeKeys,
+      dataDir: settings.dataDir,
+      production: settings.production
+    }),
+    CheckQuotaLive.layer(settings.checkRateLimit),
+    SqlSurfaceDomains.layer
   )
 
 /** The running application: the core plus its projectors and scheduler. */

@@ -4,6 +4,12 @@ import { Schema } from "effect"
 import { type DomainSettings, defaultDomainSettings, type Plan } from "../../application/config.ts"
 import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { defaultCheckRateLimit } from "../outbound/checkQuota.ts"
+import {
+  type OriginOverrides,
+  OriginOverridesError,
+  parseOriginOverrides
+} from "../outbound/originOverrides.ts"
 import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
@@ -59,6 +65,10 @@ export interface Settings {
         readonly apiBaseUrl: string | undefined
       }
     | undefined
+  /** `ORIGIN_OVERRIDES`: origins the outbound fetcher sends elsewhere (never in production; see originOverrides.ts). */
+  readonly originOverrides: OriginOverrides
+  /** `CHECK_RATE_LIMIT` (`<burst>/<perSecond>`): each tenant's token bucket for the outbound checks. */
+  readonly checkRateLimit: RateLimit
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -178,7 +188,9 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     edgeKeys: edgeKeySettingsFromEnv(env),
     logsDatabaseUrl: nonEmpty(env.LOGS_DATABASE_URL),
     logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS),
-    cloudflareKv: parseCloudflareKv(env)
+    cloudflareKv: parseCloudflareKv(env),
+    originOverrides: parseOriginOverridesSetting(env.ORIGIN_OVERRIDES, production),
+    checkRateLimit: parseRateLimit("CHECK_RATE_LIMIT", env.CHECK_RATE_LIMIT, defaultCheckRateLimit)
   }
   if (production) {
     const missing = [
@@ -314,4 +326,11 @@ const parseCloudflareKv = (env: NodeJS.ProcessEnv): Settings["cloudflareKv"] => 
     )
   }
   return { accountId, namespaceId, apiToken, apiBaseUrl: nonEmpty(env.CLOUDFLARE_API_BASE_URL) }
+}
+const parseOriginOverridesSetting = (raw: string | undefined, production: boolean): OriginOverrides => {
+  try {
+    return parseOriginOverrides(raw, production)
+  } catch (error) {
+    return fail(error instanceof OriginOverridesError ? error.message : String(error))
+  }
 }

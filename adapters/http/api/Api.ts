@@ -1,5 +1,6 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { AnalyticsGroup, UsageGroup } from "./analytics.ts"
+import { ChecksGroup } from "./checks.ts"
 import { ConfigGroup, DomainsGroup } from "./domains.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { EdgeLogsGroup, LogsGroup } from "./logs.ts"
@@ -24,6 +25,7 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
 export class Api extends HttpApi.make("tenantry")
   .add(TenantsGroup)
   .add(TenantGroup)
+  .add(ChecksGroup)
   .add(MembersGroup)
   .add(InvitesGroup)
   .add(SystemGroup)
