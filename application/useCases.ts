@@ -3,7 +3,7 @@ import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
 import { changeMemberRole, removeMember, revokeInvite } from "./members/manageMembers.ts"
 import { saveApiConfig, saveApiToken } from "./tenants/apiConfig.ts"
-import { auditEvents } from "./tenants/auditEvents.ts"
+import { auditEvents, auditHead } from "./tenants/auditEvents.ts"
 import { createTenant } from "./tenants/createTenant.ts"
 import { deleteTenant } from "./tenants/deleteTenant.ts"
 import { getTenant, listTenants, slugAvailability } from "./tenants/readTenants.ts"
@@ -32,6 +32,7 @@ export const tenantUseCases = {
   refreshCache,
   resyncEdgeConfig,
   auditEvents,
+  auditHead,
   saveApiConfig,
   saveApiToken,
   listMembers,

@@ -80,6 +80,10 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     call: (f) => ({ method: "POST", path: `${tenant(f)}/edge-config` }),
     expected: editorUp
   },
+  "tenant.auditHead": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/audit-events/head` }),
+    expected: viewerUp
+  },
   "tenant.auditEvents": {
     call: (f) => ({ method: "GET", path: `${tenant(f)}/audit-events` }),
     expected: viewerUp

@@ -138,6 +138,7 @@ for (const target of databaseTargets) {
               refreshCache: "editor",
               resyncEdgeConfig: "editor",
               auditEvents: "viewer",
+              auditHead: "viewer",
               saveApiConfig: "editor",
               saveApiToken: "editor",
               listMembers: "viewer",

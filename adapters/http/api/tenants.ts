@@ -6,6 +6,7 @@ import {
   ApiConfigJson,
   ApiTokenBody,
   AuditEvent,
+  AuditHead,
   CreateTenantBody,
   EdgeConfigResponse,
   RefreshCacheBody,
@@ -105,6 +106,13 @@ export class TenantGroup extends HttpApiGroup.make("tenant")
     })
       .annotate(OpenApi.Description, "The tenant's history from the event log, newest first.")
       .annotate(...auditEventsQuery.document),
+    HttpApiEndpoint.get("auditHead", `${tenantPath}/audit-events/head`, {
+      params: slugParams,
+      success: AuditHead
+    }).annotate(
+      OpenApi.Description,
+      "The tenant's newest event id, its event count, and each of its streams' version and head hash."
+    ),
     HttpApiEndpoint.put("saveApiConfig", `${tenantPath}/api-config`, {
       params: slugParams,
       payload: ApiConfigBody,

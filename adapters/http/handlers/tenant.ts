@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { Config } from "../../../application/config.ts"
 import { saveApiConfig, saveApiToken } from "../../../application/tenants/apiConfig.ts"
-import { auditEvents } from "../../../application/tenants/auditEvents.ts"
+import { auditEvents, auditHead } from "../../../application/tenants/auditEvents.ts"
 import { deleteTenant } from "../../../application/tenants/deleteTenant.ts"
 import { getTenant } from "../../../application/tenants/readTenants.ts"
 import { refreshCache } from "../../../application/tenants/refreshCache.ts"
@@ -51,6 +51,9 @@ export const TenantHandlers = HttpApiBuilder.group(Api, "tenant", (handlers) =>
         Effect.flatMap(requestContext, (context) =>
           auditEvents(context, params.slug, { limit: query.limit ?? 50, beforeId: query.beforeId })
         ).pipe(respond)
+      )
+      .handle("auditHead", ({ params }) =>
+        Effect.flatMap(requestContext, (context) => auditHead(context, params.slug)).pipe(respond)
       )
       .handle("saveApiConfig", ({ params, payload }) =>
         Effect.flatMap(requestContext, (context) => saveApiConfig(context, params.slug, payload)).pipe(
