@@ -4,6 +4,7 @@ import { listMembers } from "./members/listMembers.ts"
 import { changeMemberRole, removeMember, revokeInvite } from "./members/manageMembers.ts"
 import { saveApiConfig, saveApiToken } from "./tenants/apiConfig.ts"
 import { auditEvents, auditHead } from "./tenants/auditEvents.ts"
+import { globalAuditFeed, tenantAuditFeed } from "./tenants/auditFeed.ts"
 import { createTenant } from "./tenants/createTenant.ts"
 import { deleteTenant } from "./tenants/deleteTenant.ts"
 import { getTenant, listTenants, slugAvailability } from "./tenants/readTenants.ts"
@@ -33,6 +34,7 @@ export const tenantUseCases = {
   resyncEdgeConfig,
   auditEvents,
   auditHead,
+  tenantAuditFeed,
   saveApiConfig,
   saveApiToken,
   listMembers,
@@ -49,4 +51,4 @@ export const tenantUseCases = {
   cacheRefreshWebhookEvents
 }
 
-export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }
+export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite, globalAuditFeed }

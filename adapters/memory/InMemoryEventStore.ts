@@ -92,9 +92,14 @@ export const make = Effect.sync(() => {
     readLastEvent: (streamId) => Effect.sync(() => streams.get(streamId)?.at(-1)),
     readStream: (streamId, fromVersion = 1) =>
       Effect.sync(() => (streams.get(streamId) ?? []).filter((event) => event.streamVersion >= fromVersion)),
-    readAll: (checkpoint, limit) =>
+    readAll: (checkpoint, limit, scope) =>
       Effect.sync(() => {
-        const events = log.filter((event) => after(event, checkpoint)).slice(0, limit)
+        const tenants = scope === undefined ? undefined : new Set(scope.tenantIds)
+        const events = log
+          .filter(
+            (event) => after(event, checkpoint) && (tenants === undefined || tenants.has(event.tenantId))
+          )
+          .slice(0, limit)
         const last = events.at(-1)
         return {
           events,
@@ -127,6 +132,11 @@ export const make = Effect.sync(() => {
             hash: last.hash
           }))
         }
+      }),
+    checkpointAt: (position) =>
+      Effect.sync(() => {
+        const event = log[position - 1]
+        return event === undefined ? undefined : { transactionId: event.transactionId, position }
       }),
     headPosition: Effect.sync(() => log.length),
     awaitAppend: (timeoutMillis) =>

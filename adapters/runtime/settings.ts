@@ -31,6 +31,8 @@ export interface Settings {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
   readonly trustProxy: number
+  /** The audit feeds' heartbeat and per-user connection cap (AUDIT_FEED_HEARTBEAT_MS, AUDIT_FEED_STREAMS_PER_USER). */
+  readonly auditStreams: { readonly heartbeatMillis: number; readonly streamsPerUser: number }
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -77,6 +79,21 @@ const parseInviteTtl = (raw: string | undefined): number => {
   return Number.isFinite(hours) && hours > 0 && hours <= 8760
     ? hours
     : fail(`INVITE_TTL_HOURS must be a number of hours above 0 and at most 8760, not "${raw}"`)
+}
+
+/** A whole number within bounds, or its default when unset. */
+const parseBoundedInt = (
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number
+) => {
+  if (raw === undefined || raw.trim() === "") return fallback
+  const value = Number(raw)
+  return Number.isInteger(value) && value >= min && value <= max
+    ? value
+    : fail(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`)
 }
 
 const nonEmpty = (value: string | undefined) =>
@@ -126,7 +143,24 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
       )
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY)
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    auditStreams: {
+      // At most 15 s (CONTRACT: a heartbeat at least every 15 s); lower for tests.
+      heartbeatMillis: parseBoundedInt(
+        "AUDIT_FEED_HEARTBEAT_MS",
+        env.AUDIT_FEED_HEARTBEAT_MS,
+        10_000,
+        10,
+        15_000
+      ),
+      streamsPerUser: parseBoundedInt(
+        "AUDIT_FEED_STREAMS_PER_USER",
+        env.AUDIT_FEED_STREAMS_PER_USER,
+        5,
+        1,
+        1_000
+      )
+    }
   }
   if (production) {
     const missing = [

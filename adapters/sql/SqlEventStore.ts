@@ -14,7 +14,7 @@ import {
 } from "../../application/ports/EventStore.ts"
 import { AppendSignal } from "./AppendSignal.ts"
 import type { InlineProjection, Remember, RememberedRow } from "./InlineProjection.ts"
-import { asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
+import { anyOf, asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
 
 /** A stream's head hash before its first event: 32 zero bytes. */
 const zeroHashBytes = "decode(repeat('00', 32), 'hex')"
@@ -458,10 +458,15 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
     // position alone could pass an event whose transaction commits later. Ordering by
     // (transaction id, position) and stopping below the oldest transaction still running
     // means everything handed out can never be preceded by something not yet visible.
-    const readAll = (after: Checkpoint, limit: number) =>
+    const readAll = (
+      after: Checkpoint,
+      limit: number,
+      scope?: { readonly tenantIds: ReadonlyArray<string> }
+    ) =>
       sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
         WHERE (transaction_id, position) > (${String(after.transactionId)}::xid8, ${after.position})
           AND transaction_id < ${sql.literal(readHorizon)}
+          ${scope === undefined ? sql`` : sql`AND tenant_id = ${anyOf(sql, scope.tenantIds)}`}
         -- Qualified: a bare transaction_id here would be the text alias of the select list.
         ORDER BY events.transaction_id, events.position
         LIMIT ${limit}`.pipe(
@@ -506,6 +511,15 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
         Effect.orDie
       )
 
+    const checkpointAt = (position: number) =>
+      sql<{ transaction_id: unknown }>`SELECT transaction_id::text AS transaction_id FROM events
+        WHERE position = ${position}`.pipe(
+        Effect.map((rows): Checkpoint | undefined =>
+          rows[0] === undefined ? undefined : { transactionId: asNumber(rows[0].transaction_id), position }
+        ),
+        Effect.orDie
+      )
+
     const headPosition = sql<{ head: unknown }>`SELECT coalesce(max(position), 0) AS head FROM events`.pipe(
       Effect.map((rows) => asNumber(rows[0]?.head ?? 0)),
       Effect.orDie
@@ -543,6 +557,7 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
       readAll,
       readTenantLog,
       tenantHead,
+      checkpointAt,
       headPosition,
       awaitAppend: appendSignal.wait,
       loadSnapshot,

@@ -159,10 +159,14 @@ export class EventStore extends Context.Service<
       streamId: string,
       fromVersion?: number
     ) => Effect.Effect<ReadonlyArray<RecordedEvent>>
-    /** The next committed events after `after`, at most `limit`, in commit-safe order. */
+    /**
+     * The next committed events after `after`, at most `limit`, in commit-safe order; with
+     * `tenantIds`, only those tenants' events (the same order, filtered).
+     */
     readonly readAll: (
       after: Checkpoint,
-      limit: number
+      limit: number,
+      scope?: { readonly tenantIds: ReadonlyArray<string> }
     ) => Effect.Effect<{ readonly events: ReadonlyArray<RecordedEvent>; readonly checkpoint: Checkpoint }>
     /** One tenant's events, newest first, keyset-paged on position. */
     readonly readTenantLog: (
@@ -171,6 +175,8 @@ export class EventStore extends Context.Service<
     ) => Effect.Effect<TenantLogPage>
     /** The tenant's newest event id, its event count and its streams' head hashes, in one snapshot. */
     readonly tenantHead: (tenantId: string) => Effect.Effect<TenantHead>
+    /** Where a `readAll` reader stands right after the event at `position` (undefined: no such event). */
+    readonly checkpointAt: (position: number) => Effect.Effect<Checkpoint | undefined>
     /** The highest position written so far (0 for an empty log): how far readers have to go. */
     readonly headPosition: Effect.Effect<number>
     /**

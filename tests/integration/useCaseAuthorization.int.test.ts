@@ -139,6 +139,7 @@ for (const target of databaseTargets) {
               resyncEdgeConfig: "editor",
               auditEvents: "viewer",
               auditHead: "viewer",
+              tenantAuditFeed: "viewer",
               saveApiConfig: "editor",
               saveApiToken: "editor",
               listMembers: "viewer",

@@ -1,4 +1,5 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { AuditGroup } from "./audit.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
 import { SystemGroup } from "./system.ts"
@@ -23,6 +24,7 @@ export class Api extends HttpApi.make("tenantry")
   .add(TenantGroup)
   .add(MembersGroup)
   .add(InvitesGroup)
+  .add(AuditGroup)
   .add(SystemGroup)
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)

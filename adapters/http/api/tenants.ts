@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { SlugFormat } from "../../../domain/tenant/index.ts"
+import { AuditStream, auditStreamErrors, auditStreamQuery } from "./audit.ts"
 import {
   ApiConfigBody,
   ApiConfigJson,
@@ -106,6 +107,17 @@ export class TenantGroup extends HttpApiGroup.make("tenant")
     })
       .annotate(OpenApi.Description, "The tenant's history from the event log, newest first.")
       .annotate(...auditEventsQuery.document),
+    HttpApiEndpoint.get("auditStream", `${tenantPath}/audit-events/stream`, {
+      params: slugParams,
+      query: auditStreamQuery.fields,
+      success: AuditStream,
+      error: auditStreamErrors
+    })
+      .annotate(
+        OpenApi.Description,
+        "The tenant's audit events, oldest first after the checkpoint, then live (SSE or NDJSON)."
+      )
+      .annotate(...auditStreamQuery.document),
     HttpApiEndpoint.get("auditHead", `${tenantPath}/audit-events/head`, {
       params: slugParams,
       success: AuditHead
