@@ -10,6 +10,7 @@ import { deleteTenant } from "./tenants/deleteTenant.ts"
 import { getTenant, listTenants, slugAvailability } from "./tenants/readTenants.ts"
 import { refreshCache } from "./tenants/refreshCache.ts"
 import { resyncEdgeConfig } from "./tenants/resyncEdgeConfig.ts"
+import { tenantAsOf } from "./tenants/tenantAsOf.ts"
 import { updateTenant } from "./tenants/updateTenant.ts"
 import {
   cacheRefreshWebhookEvents,
@@ -28,6 +29,7 @@ import { ensureWebhookSecret, rotateWebhookSecret } from "./webhooks/siteWebhook
  */
 export const tenantUseCases = {
   getTenant,
+  tenantAsOf,
   updateTenant,
   deleteTenant,
   refreshCache,

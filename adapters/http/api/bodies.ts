@@ -176,6 +176,17 @@ export const TenantValue = Schema.Struct({
 
 export const TenantResponse = Schema.Struct({ key: Schema.String, value: TenantValue })
 
+/** `GET /api/tenants/{slug}`: with `?asOf=`, the tenant as it was then, and `asOf` echoed. */
+export const TenantAsOfResponse = Schema.Struct({
+  key: Schema.String,
+  value: TenantValue,
+  asOf: Schema.optionalKey(
+    Schema.Union([Schema.Number, Schema.String]).annotate({
+      description: "The `asOf` asked for: an event id (a number) or the time as sent."
+    })
+  )
+})
+
 export const TenantListItem = Schema.Struct({
   key: Schema.String,
   slug: Schema.String,

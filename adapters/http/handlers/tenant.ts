@@ -8,6 +8,7 @@ import { deleteTenant } from "../../../application/tenants/deleteTenant.ts"
 import { getTenant } from "../../../application/tenants/readTenants.ts"
 import { refreshCache } from "../../../application/tenants/refreshCache.ts"
 import { resyncEdgeConfig } from "../../../application/tenants/resyncEdgeConfig.ts"
+import { tenantAsOf } from "../../../application/tenants/tenantAsOf.ts"
 import { updateTenant } from "../../../application/tenants/updateTenant.ts"
 import { Api } from "../api/Api.ts"
 import { CurrentUser } from "../api/security.ts"
@@ -21,8 +22,15 @@ export const TenantHandlers = HttpApiBuilder.group(Api, "tenant", (handlers) =>
   Effect.gen(function* () {
     const config = yield* Config
     return handlers
-      .handle("getTenant", ({ params }) =>
+      .handle("getTenant", ({ params, query }) =>
         Effect.gen(function* () {
+          if (query.asOf !== undefined) {
+            const then = yield* tenantAsOf(yield* requestContext, params.slug, query.asOf)
+            return {
+              ...tenantResponse(then.view, config),
+              asOf: "id" in then.asOf ? then.asOf.id : query.asOf
+            }
+          }
           const view = yield* getTenant(yield* requestContext, params.slug)
           return tenantResponse(view, config)
         }).pipe(respond)
