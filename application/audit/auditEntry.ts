@@ -26,10 +26,12 @@ export interface AuditEntry {
 // a secret is dropped, so a future event cannot leak one by forgetting to declare it.
 const secretLike = /secret|token|hash|password|sealed|ciphertext/i
 
-export const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> => {
-  const sealed = new Set(sealedFieldsOf(type))
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !sealed.has(key) && !secretLike.test(key)))
-}
+/** Whether audit output (the API, the feeds, exports) leaves this data field of `type` out. */
+export const isRedacted = (type: string, key: string) =>
+  sealedFieldsOf(type).includes(key) || secretLike.test(key)
+
+const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(data).filter(([key]) => !isRedacted(type, key)))
 
 const summarize = (event: DomainEvent): string => {
   switch (event._tag) {
