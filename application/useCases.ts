@@ -19,12 +19,14 @@ import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
 import { changeMemberRole, removeMember, revokeInvite } from "./members/manageMembers.ts"
 import { saveApiConfig, saveApiToken } from "./tenants/apiConfig.ts"
-import { auditEvents } from "./tenants/auditEvents.ts"
+import { auditEvents, auditHead } from "./tenants/auditEvents.ts"
+import { globalAuditFeed, tenantAuditFeed } from "./tenants/auditFeed.ts"
 import { createTenant } from "./tenants/createTenant.ts"
 import { deleteTenant } from "./tenants/deleteTenant.ts"
 import { getTenant, listTenants, slugAvailability } from "./tenants/readTenants.ts"
 import { refreshCache } from "./tenants/refreshCache.ts"
 import { resyncEdgeConfig } from "./tenants/resyncEdgeConfig.ts"
+import { tenantAsOf } from "./tenants/tenantAsOf.ts"
 import { updateTenant } from "./tenants/updateTenant.ts"
 import {
   cacheRefreshWebhookEvents,
@@ -43,11 +45,14 @@ import { ensureWebhookSecret, rotateWebhookSecret } from "./webhooks/siteWebhook
  */
 export const tenantUseCases = {
   getTenant,
+  tenantAsOf,
   updateTenant,
   deleteTenant,
   refreshCache,
   resyncEdgeConfig,
   auditEvents,
+  auditHead,
+  tenantAuditFeed,
   saveApiConfig,
   saveApiToken,
   listMembers,
@@ -80,5 +85,6 @@ export const userUseCases = {
   createTenant,
   slugAvailability,
   acceptInvite,
-  readUsageAcrossTenants
+  readUsageAcrossTenants,
+  globalAuditFeed
 }

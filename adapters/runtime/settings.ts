@@ -69,6 +69,8 @@ export interface Settings {
   readonly originOverrides: OriginOverrides
   /** `CHECK_RATE_LIMIT` (`<burst>/<perSecond>`): each tenant's token bucket for the outbound checks. */
   readonly checkRateLimit: RateLimit
+  /** The audit feeds' heartbeat and per-user connection cap (AUDIT_FEED_HEARTBEAT_MS, AUDIT_FEED_STREAMS_PER_USER). */
+  readonly auditStreams: { readonly heartbeatMillis: number; readonly streamsPerUser: number }
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -134,6 +136,21 @@ const parseRetentionDays = (raw: string | undefined): number => {
     : fail(`LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650, not "${raw}"`)
 }
 
+/** A whole number within bounds, or its default when unset. */
+const parseBoundedInt = (
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number
+) => {
+  if (raw === undefined || raw.trim() === "") return fallback
+  const value = Number(raw)
+  return Number.isInteger(value) && value >= min && value <= max
+    ? value
+    : fail(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`)
+}
+
 const nonEmpty = (value: string | undefined) =>
   value === undefined || value.trim() === "" ? undefined : value
 
@@ -190,7 +207,24 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS),
     cloudflareKv: parseCloudflareKv(env),
     originOverrides: parseOriginOverridesSetting(env.ORIGIN_OVERRIDES, production),
-    checkRateLimit: parseRateLimit("CHECK_RATE_LIMIT", env.CHECK_RATE_LIMIT, defaultCheckRateLimit)
+    checkRateLimit: parseRateLimit("CHECK_RATE_LIMIT", env.CHECK_RATE_LIMIT, defaultCheckRateLimit),
+    auditStreams: {
+      // At most 15 s (CONTRACT: a heartbeat at least every 15 s); lower for tests.
+      heartbeatMillis: parseBoundedInt(
+        "AUDIT_FEED_HEARTBEAT_MS",
+        env.AUDIT_FEED_HEARTBEAT_MS,
+        10_000,
+        10,
+        15_000
+      ),
+      streamsPerUser: parseBoundedInt(
+        "AUDIT_FEED_STREAMS_PER_USER",
+        env.AUDIT_FEED_STREAMS_PER_USER,
+        5,
+        1,
+        1_000
+      )
+    }
   }
   if (production) {
     const missing = [

@@ -16,16 +16,22 @@ export interface AuditEntry {
   readonly requestId: string | null
   readonly summary: string
   readonly data: Record<string, unknown>
+  /** The event's stream and its link in that stream's hash chain (application/audit/chain.ts). */
+  readonly stream: string
+  readonly hash: string
+  readonly prevHash: string
 }
 
 // Defence in depth: besides the fields each event declares sealed, anything named like
 // a secret is dropped, so a future event cannot leak one by forgetting to declare it.
 const secretLike = /secret|token|hash|password|sealed|ciphertext/i
 
-const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> => {
-  const sealed = new Set(sealedFieldsOf(type))
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !sealed.has(key) && !secretLike.test(key)))
-}
+/** Whether audit output (the API, the feeds, exports) leaves this data field of `type` out. */
+export const isRedacted = (type: string, key: string) =>
+  sealedFieldsOf(type).includes(key) || secretLike.test(key)
+
+const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(data).filter(([key]) => !isRedacted(type, key)))
 
 const summarize = (event: DomainEvent): string => {
   switch (event._tag) {
@@ -98,7 +104,10 @@ export const toAuditEntry = (stored: RecordedEvent): AuditEntry => {
     type: stored.type,
     occurredAt: stored.recordedAt,
     actor: stored.metadata.actor,
-    requestId: stored.metadata.requestId ?? null
+    requestId: stored.metadata.requestId ?? null,
+    stream: stored.streamId,
+    hash: stored.hash,
+    prevHash: stored.prevHash
   }
   if (!isDomainEventType(stored.type)) {
     return { ...base, summary: stored.type, data: {} }

@@ -1,5 +1,6 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
 import { AnalyticsGroup, UsageGroup } from "./analytics.ts"
+import { AuditGroup } from "./audit.ts"
 import { ChecksGroup } from "./checks.ts"
 import { ConfigGroup, DomainsGroup } from "./domains.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
@@ -28,6 +29,7 @@ export class Api extends HttpApi.make("tenantry")
   .add(ChecksGroup)
   .add(MembersGroup)
   .add(InvitesGroup)
+  .add(AuditGroup)
   .add(SystemGroup)
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)
