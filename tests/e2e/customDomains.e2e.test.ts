@@ -342,6 +342,38 @@ for (const target of databaseTargets) {
       expect(Number(retryAfter)).toBeGreaterThanOrEqual(1)
     })
 
+    it("removing an active domain unroutes it at once: host: goes and proxy:{slug} lists it no more", async () => {
+      const slug = await createGenericTenant(server, owner, "dom")
+      const hostname = uniqueHost("gone")
+      const created = await add(slug, hostname)
+      dns.set(`_cachely-challenge.${hostname}`, "TXT", [created.body.verification.ownership.value])
+      dns.set(hostname, "CNAME", [`${slug}.${proxyBaseDomain}`])
+      expect((await verify(slug, hostname)).body.domain.status).toBe("active")
+      expect(
+        await eventually(
+          () => kvGet(`host:${hostname}`),
+          (v) => v !== undefined
+        )
+      ).toEqual({ slug })
+      const removed = await request(server, "DELETE", `/api/tenants/${slug}/domains`, {
+        token: owner,
+        body: { hostname }
+      })
+      expect(removed).toMatchObject({ status: 200, body: { ok: true } })
+      expect(
+        await eventually(
+          () => kvGet(`host:${hostname}`),
+          (v) => v === undefined
+        )
+      ).toBeUndefined()
+      const snapshot = await eventually(
+        () => kvGet(`proxy:${slug}`),
+        (v) => v?.customDomains?.length === 0
+      )
+      expect(snapshot).toMatchObject({ customDomains: [], publicOrigin: null })
+      expect(await domainsOf(slug)).toEqual([])
+    })
+
     it("deleting a tenant releases its hostnames: host: goes, and another tenant may add the name", async () => {
       const slug = await createGenericTenant(server, owner, "dom")
       const hostname = uniqueHost("release")
