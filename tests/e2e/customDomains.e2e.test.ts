@@ -430,7 +430,11 @@ for (const target of databaseTargets) {
         request(server, "GET", `/api/tenants/${slug}/domains`, { token: owner }).then(
           (reply) => reply.body.domains[0]
         )
-      const expired = await eventually(list, (domain) => domain.status === "expired", 20_000)
+      const expired = await eventually(
+        list,
+        (domain) => domain.status === "expired" && domain.nextCheckAt === null,
+        20_000
+      )
       expect(expired).toMatchObject({ status: "expired", nextCheckAt: null })
       const reopened = await request(server, "POST", `/api/tenants/${slug}/domains/verify`, {
         token: owner,
