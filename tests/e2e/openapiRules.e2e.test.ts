@@ -32,7 +32,7 @@ interface Document {
   readonly [key: string]: unknown
 }
 
-type Method = "get" | "post" | "put"
+type Method = "get" | "post" | "put" | "delete"
 
 /** One request, by the document's path template: a JSON body or query parameters (as sent). */
 interface Call {
@@ -260,6 +260,21 @@ const refused: ReadonlyArray<Refused> = [
     field: "token",
     what: "513 characters",
     body: { token: `inv_${"x".repeat(509)}` }
+  },
+  // custom domains (the document states the length bounds; the domain's rules refuse more, see customDomains.e2e)
+  onTenant("post", "/domains", "hostname", "empty", { hostname: "" }),
+  onTenant("post", "/domains", "hostname", "1025 characters", {
+    hostname: `${"a".repeat(1013)}.example.com`
+  }),
+  onTenant("post", "/domains", "hostname", "missing", {}),
+  onTenant("post", "/domains/verify", "hostname", "empty", { hostname: "" }),
+  onTenant("post", "/domains/verify", "hostname", "a number", { hostname: 5 }),
+  {
+    method: "delete",
+    path: `${tenantPath}/domains`,
+    field: "hostname",
+    what: "empty",
+    query: { hostname: "" }
   }
 ]
 
@@ -456,7 +471,11 @@ describe("The OpenAPI document states the rules the server enforces", () => {
         return send(call)
       }
     ],
-    [`post ${tenantPath}/members/remove`, send]
+    [`post ${tenantPath}/members/remove`, send],
+    // The example domain is added, verified (DNS cannot be asked here: still 200), then removed.
+    [`post ${tenantPath}/domains`, send],
+    [`post ${tenantPath}/domains/verify`, send],
+    [`delete ${tenantPath}/domains`, send]
   ]
 
   /** Every example the document gives for a request body or a query parameter, as calls. */

@@ -158,7 +158,13 @@ for (const target of databaseTargets) {
               readAnalytics: "viewer",
               readBandwidthDaily: "viewer",
               readTenantUsage: "viewer",
-              recordQuotaUsage: "owner"
+              recordQuotaUsage: "owner",
+              listCustomDomains: "viewer",
+              addCustomDomain: "editor",
+              verifyCustomDomain: "editor",
+              removeCustomDomain: "editor",
+              // The scheduler's re-check: editors (as verify) and the system.
+              recheckCustomDomain: "editor"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.
