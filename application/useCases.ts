@@ -1,3 +1,4 @@
+import { requestLogs } from "./logs/readRequestLogs.ts"
 import { acceptInvite } from "./members/acceptInvite.ts"
 import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
@@ -45,7 +46,8 @@ export const tenantUseCases = {
   createCacheRefreshWebhook,
   regenerateCacheRefreshWebhook,
   deleteCacheRefreshWebhook,
-  cacheRefreshWebhookEvents
+  cacheRefreshWebhookEvents,
+  requestLogs
 }
 
 export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }

@@ -1,5 +1,6 @@
 import { Clock, Effect, Result, Schema } from "effect"
 import { RequestLogRecord } from "../../domain/edge/requestLog.ts"
+import { calendarFieldsExist } from "../../domain/shared/isoDate.ts"
 import { formatIssues } from "../formatIssues.ts"
 import { RequestLogs } from "../ports/RequestLogs.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
@@ -79,7 +80,7 @@ export const ingestRequestLogs = Effect.fn("ingestRequestLogs")(function* (input
     }
     const record = decoded.success
     const at = Date.parse(record.ts)
-    if (!Number.isFinite(at)) {
+    if (!Number.isFinite(at) || !calendarFieldsExist(record.ts)) {
       refuse(line, "ts: must be a valid ISO 8601 instant")
     } else if (at < oldest) {
       refuse(line, `ts: older than the ${config.retentionDays}-day retention`)

@@ -178,6 +178,15 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     call: (f) => ({ method: "POST", path: f.webhook.path, body: { sys: { type: "Entry" } } }),
     expected: anyone
   },
+  "logs.requestLogs": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/logs` }),
+    expected: viewerUp
+  },
+  // Edges only: one of EDGE_TOKENS is the credential; no session (any role) is one.
+  "edgeLogs.ingestLogs": {
+    call: () => ({ method: "POST", path: "/api/edge/logs" }),
+    expected: [401, 401, 401, 401, 401, 401, 401, 401]
+  },
   "system.healthz": { call: () => ({ method: "GET", path: "/healthz" }), expected: anyone },
   "system.readyz": { call: () => ({ method: "GET", path: "/readyz" }), expected: anyone }
 }
