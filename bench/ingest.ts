@@ -292,7 +292,10 @@ const pageCosts = async (server: BenchServer, token: string, slug: string) => {
 }
 
 const main = async () => {
-  const server = await startServer("postgres", { EDGE_TOKENS: edgeToken })
+  const server = await startServer("postgres", {
+    EDGE_TOKENS: edgeToken,
+    PLANS: JSON.stringify({ free: { maxTenants: 100 } })
+  })
   const logsUrl = withDatabase(server.databaseUrl!, `${new URL(server.databaseUrl!).pathname.slice(1)}_logs`)
   try {
     const owner = await server.token("user_bench_ingest")

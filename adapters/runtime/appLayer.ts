@@ -1,9 +1,10 @@
 import { join } from "node:path"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schedule } from "effect"
 import { Config, type TenantryConfig } from "../../application/config.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
+import { maintainLogPartitions } from "../../application/logs/maintainLogPartitions.ts"
 import { Ids } from "../../application/ports/Ids.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
@@ -144,8 +145,25 @@ export const edgeTokensLayer = (settings: Settings) =>
     )
   )
 
+/**
+ * Partition upkeep of the logs database (maintainLogPartitions) at start and every 6 hours.
+ * Interim: once the one scheduler (issue 14, `scheduledJobs`) is in main, this becomes a
+ * ScheduledJob there. Ingestion never depends on it (a missing day's partition is made on
+ * the spot); it makes the days ahead and drops those past LOG_RETENTION_DAYS.
+ */
+export const logMaintenanceLayer = Layer.effectDiscard(
+  Effect.forkScoped(
+    maintainLogPartitions().pipe(
+      Effect.catchCause((cause) =>
+        Effect.logWarning("request_logs partition upkeep failed; next try later", cause)
+      ),
+      Effect.repeat(Schedule.spaced("6 hours"))
+    )
+  )
+)
+
 /** The running application: the core plus its projectors. */
 export const appLayer = (settings: Settings) => {
   const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
-  return projectorsLayer.pipe(Layer.provideMerge(core))
+  return Layer.merge(projectorsLayer, logMaintenanceLayer).pipe(Layer.provideMerge(core))
 }

@@ -73,9 +73,11 @@ export const ingestRequestLogs = Effect.fn("ingestRequestLogs")(function* (input
       refuse(line, "must be a JSON object (one record per line)")
       continue
     }
-    const decoded = decodeRecord(value, { errors: "all" })
+    // The first problem is enough to refuse; every problem is looked for only then, to say them.
+    const decoded = decodeRecord(value)
     if (Result.isFailure(decoded)) {
-      refuse(line, describe(formatIssues(decoded.failure, value)))
+      const all = decodeRecord(value, { errors: "all" })
+      refuse(line, describe(formatIssues(Result.isFailure(all) ? all.failure : decoded.failure, value)))
       continue
     }
     const record = decoded.success
