@@ -251,6 +251,8 @@ const load = async (
   return (performance.now() - started) / 1000
 }
 
+let deepCursor: string | undefined
+
 /** Median and p99 of GET …/logs for each page shape. */
 const pageCosts = async (server: BenchServer, token: string, slug: string) => {
   const base = `${server.base}/api/tenants/${slug}/logs`
@@ -276,6 +278,7 @@ const pageCosts = async (server: BenchServer, token: string, slug: string) => {
     "path=/blog/post-42": `${base}?limit=50&path=${encodeURIComponent("/blog/post-42")}`
   }
   const result = new Map<string, { p50: number; p99: number }>()
+  deepCursor = cursor
   for (const [name, url] of Object.entries(shapes)) {
     const times: Array<number> = []
     for (let i = 0; i < pageSamples + 5; i++) {
@@ -289,6 +292,31 @@ const pageCosts = async (server: BenchServer, token: string, slug: string) => {
     result.set(name, { p50: quantile(times, 0.5), p99: quantile(times, 0.99) })
   }
   return result
+}
+
+/**
+ * The same page's statement inside PostgreSQL (EXPLAIN ANALYZE, buffers): its execution time
+ * and the pages it touched, free of HTTP and of the box's other load.
+ */
+const sqlCost = async (logsUrl: string, tenantId: string, cursor: string | undefined) => {
+  const keyset =
+    cursor === undefined
+      ? ""
+      : (() => {
+          const [ts, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string]
+          return `AND ts <= '${ts}'::timestamptz AND (ts, id) < ('${ts}'::timestamptz, '${id}')`
+        })()
+  const statement = `SELECT id, ts, slug, host, method, path, status, cache, surface, bytes_out, bytes_from_origin,
+      duration_ms, origin_ms, country, user_agent FROM request_logs
+    WHERE tenant_id = '${tenantId}' ${keyset} ORDER BY ts DESC, id DESC LIMIT 51`
+  await admin(logsUrl, statement)
+  const rows = (await admin(
+    logsUrl,
+    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement}`
+  )) as unknown as ReadonlyArray<Record<string, unknown>>
+  const plan = (rows[0]!["QUERY PLAN"] as ReadonlyArray<Record<string, unknown>>)[0]!
+  const top = plan.Plan as Record<string, number>
+  return `${(plan["Execution Time"] as number).toFixed(2)} ms, ${(top["Shared Hit Blocks"] ?? 0) + (top["Shared Read Blocks"] ?? 0)} buffers`
 }
 
 const main = async () => {
@@ -336,8 +364,24 @@ const main = async () => {
     const reader = tenants[0]!
     const smallLoad = await load(logsUrl, reader, 0, smallCount)
     const small = await pageCosts(server, owner, reader.slug)
+    const smallSql = [
+      await sqlCost(logsUrl, reader.tenantId, undefined),
+      await sqlCost(logsUrl, reader.tenantId, deepCursor)
+    ]
     const bigLoad = await load(logsUrl, reader, smallCount, bigCount - smallCount)
     const big = await pageCosts(server, owner, reader.slug)
+    const bigSql = [
+      await sqlCost(logsUrl, reader.tenantId, undefined),
+      await sqlCost(logsUrl, reader.tenantId, deepCursor)
+    ]
+    for (const [index, name] of ["newest 50", "21st page (cursor)"].entries()) {
+      rows.push({
+        row: `SQL of the page ${name} (EXPLAIN ANALYZE): ${fmt(smallCount)} vs ${fmt(bigCount)}`,
+        measured: `${smallSql[index]} → ${bigSql[index]}`,
+        target: "ratio ≤ 1.5",
+        notes: "inside PostgreSQL, no HTTP"
+      })
+    }
     for (const [name, at100k] of small) {
       const at10m = big.get(name)!
       rows.push({
