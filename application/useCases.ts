@@ -14,6 +14,7 @@ import {
   removeCustomDomain,
   verifyCustomDomain
 } from "./customDomains/customDomains.ts"
+import { requestLogs } from "./logs/readRequestLogs.ts"
 import { acceptInvite } from "./members/acceptInvite.ts"
 import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
@@ -77,7 +78,8 @@ export const tenantUseCases = {
   readTenantUsage,
   recordQuotaUsage,
   cachelyCheck,
-  websiteImplementationCheck
+  websiteImplementationCheck,
+  requestLogs
 }
 
 export const userUseCases = {

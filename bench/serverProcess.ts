@@ -143,7 +143,11 @@ export const startServer = async (
   if (engine === "postgres") {
     const name = `tenantry_bench_http_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`
     await exec(`CREATE DATABASE ${name}`)
-    dropDatabase = () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    // The server also makes its logs database beside it (`{name}_logs`, see LogsDatabase.ts).
+    dropDatabase = async () => {
+      await exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await exec(`DROP DATABASE IF EXISTS ${name}_logs WITH (FORCE)`)
+    }
     const url = new URL(postgresUrl)
     url.pathname = `/${name}`
     env.DATABASE_URL = url.toString()

@@ -6,7 +6,9 @@ import { VerifyLimits } from "../../application/customDomains/verifyLimits.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
+import { logPartitions, scheduleLogPartitions } from "../../application/logs/maintainLogPartitions.ts"
 import { Ids } from "../../application/ports/Ids.ts"
+import type { RequestLogs } from "../../application/ports/RequestLogs.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
 import { runScheduler, type ScheduledJob } from "../../application/schedulers/runScheduler.ts"
@@ -89,8 +91,11 @@ export const kvLayer = (settings: Settings) =>
  * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
  * the node holding its lease. Add a job here; its rows name it in `scheduled_jobs`.
  */
-export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<DomainCheckRequirements>> => [
-  domainCheck
+export const scheduledJobs = (
+  _settings: Settings
+): ReadonlyArray<ScheduledJob<DomainCheckRequirements | RequestLogs | LogsConfig>> => [
+  domainCheck,
+  logPartitions
 ]
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
@@ -98,7 +103,9 @@ export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjecto
 
 /** Keeps the scheduler running for the layer's lifetime (one node at a time). */
 export const schedulerLayer = (settings: Settings) =>
-  Layer.effectDiscard(Effect.forkScoped(runScheduler(scheduledJobs(settings))))
+  Layer.effectDiscard(
+    Effect.andThen(scheduleLogPartitions, Effect.forkScoped(runScheduler(scheduledJobs(settings))))
+  )
 
 /** What runs in the background of a server: the projectors and the scheduler. */
 export const backgroundLayer = (settings: Settings) => Layer.merge(projectorsLayer, schedulerLayer(settings))

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { CacheOutcome, StatusClass, Surface } from "../../domain/edge/requestLog.ts"
+import { calendarFieldsExist } from "../../domain/shared/isoDate.ts"
 import { InvalidInput } from "../context.ts"
 import { type LogCursor, type LogFilter, RequestLogs } from "../ports/RequestLogs.ts"
 import { tenantUseCase } from "../useCase.ts"
@@ -38,7 +39,7 @@ export const decodeCursor = (text: string): LogCursor | undefined => {
   if (!Array.isArray(value) || value.length !== 2) return undefined
   const [ts, id] = value as [unknown, unknown]
   if (typeof ts !== "string" || typeof id !== "string") return undefined
-  if (!cursorTs.test(ts) || !Number.isFinite(Date.parse(ts)) || !cursorId.test(id)) return undefined
+  if (!cursorTs.test(ts) || !calendarFieldsExist(ts) || !cursorId.test(id)) return undefined
   return { ts, id }
 }
 

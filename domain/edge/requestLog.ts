@@ -66,3 +66,59 @@ export const latencyBucket = (durationMs: number): number => {
 export const StatusClass = Schema.Literals(["1xx", "2xx", "3xx", "4xx", "5xx"])
 export type StatusClass = typeof StatusClass.Type
 export const statusClass = (status: number): StatusClass => `${Math.floor(status / 100)}xx` as StatusClass
+
+const recordIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/
+const instantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/
+const tenantIdPattern = /^tnt_[0-9a-z]{10,40}$/
+const methodPattern = /^[A-Z]{1,16}$/
+const countryPattern = /^[A-Z]{2}$/
+
+const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0
+const isMillis = (value: unknown) => typeof value === "number" && value >= 0
+const isText = (value: unknown, min: number, max: number) =>
+  typeof value === "string" && value.length >= min && value.length <= max
+
+/**
+ * The record's rules written out by hand, for ingestion's hot path (Schema decoding costs
+ * several microseconds a record): a value passing this check passes `RequestLogRecord` too,
+ * and this returns the record with only its own fields. Anything it refuses goes through the
+ * Schema, which says why (or accepts it, were this ever stricter). A property test holds the
+ * two together (tests/property/requestLogRecord.test.ts).
+ */
+export const fastRequestLogRecord = (value: unknown): RequestLogRecord | undefined => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
+  const v = value as Record<string, unknown>
+  const { id, ts, tenantId, slug, host, method, path, status, cache, surface } = v
+  const { bytesOut, bytesFromOrigin, durationMs, originMs, country, userAgent } = v
+  if (typeof id !== "string" || !recordIdPattern.test(id)) return undefined
+  if (typeof ts !== "string" || !instantPattern.test(ts)) return undefined
+  if (typeof tenantId !== "string" || !tenantIdPattern.test(tenantId)) return undefined
+  if (!isText(slug, 1, 63) || !isText(host, 1, 253)) return undefined
+  if (typeof method !== "string" || !methodPattern.test(method)) return undefined
+  if (typeof path !== "string" || path.length > 2048 || path[0] !== "/") return undefined
+  if (!Number.isSafeInteger(status) || (status as number) < 100 || (status as number) > 599) return undefined
+  if (cache !== "HIT" && cache !== "MISS" && cache !== "BYPASS") return undefined
+  if (surface !== "site" && surface !== "api" && surface !== "assets") return undefined
+  if (!isCount(bytesOut) || !isCount(bytesFromOrigin) || !isMillis(durationMs)) return undefined
+  if (originMs !== null && !isMillis(originMs)) return undefined
+  if (country !== null && (typeof country !== "string" || !countryPattern.test(country))) return undefined
+  if (userAgent !== null && !isText(userAgent, 0, 256)) return undefined
+  return {
+    id,
+    ts,
+    tenantId: tenantId as TenantId,
+    slug: slug as string,
+    host: host as string,
+    method,
+    path,
+    status: status as number,
+    cache,
+    surface,
+    bytesOut: bytesOut as number,
+    bytesFromOrigin: bytesFromOrigin as number,
+    durationMs: durationMs as number,
+    originMs: originMs as number | null,
+    country: country as string | null,
+    userAgent: userAgent as string | null
+  }
+}

@@ -229,6 +229,15 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
   },
   // Internal: loopback clients (every caller here) or a bearer INTERNAL_API_TOKEN; sessions change nothing.
   "config.traefikConfig": { call: () => ({ method: "GET", path: "/api/config/traefik" }), expected: anyone },
+  "logs.requestLogs": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/logs` }),
+    expected: viewerUp
+  },
+  // Edges only: one of EDGE_TOKENS is the credential; no session (any role) is one.
+  "edgeLogs.ingestLogs": {
+    call: () => ({ method: "POST", path: "/api/edge/logs" }),
+    expected: [401, 401, 401, 401, 401, 401, 401, 401]
+  },
   "system.healthz": { call: () => ({ method: "GET", path: "/healthz" }), expected: anyone },
   "system.readyz": { call: () => ({ method: "GET", path: "/readyz" }), expected: anyone }
 }

@@ -89,6 +89,13 @@ const auditQuery = (field: string, query: Record<string, string>): Refused => ({
   what: new URLSearchParams(query).toString(),
   query
 })
+const logsQuery = (field: string, query: Record<string, string>): Refused => ({
+  method: "get",
+  path: `${tenantPath}/logs`,
+  field,
+  what: new URLSearchParams(query).toString(),
+  query
+})
 const availability = (what: string, query: Record<string, string>): Refused => ({
   method: "get",
   path: "/api/tenants/slug-availability",
@@ -237,6 +244,23 @@ const refused: ReadonlyArray<Refused> = [
   auditQuery("beforeId", { beforeId: "0" }),
   auditQuery("beforeId", { beforeId: "-1" }),
   auditQuery("beforeId", { beforeId: "abc" }),
+  // the request logs' query
+  logsQuery("limit", { limit: "0" }),
+  logsQuery("limit", { limit: "201" }),
+  logsQuery("limit", { limit: "abc" }),
+  logsQuery("cursor", { cursor: "c".repeat(513) }),
+  logsQuery("status", { status: "600" }),
+  logsQuery("status", { status: "4XX" }),
+  logsQuery("status", { status: "99" }),
+  logsQuery("cache", { cache: "WARM" }),
+  logsQuery("surface", { surface: "cdn" }),
+  logsQuery("method", { method: "G3T" }),
+  logsQuery("method", { method: "" }),
+  logsQuery("path", { path: "blog" }),
+  logsQuery("path", { path: `/${"p".repeat(2048)}` }),
+  logsQuery("from", { from: "yesterday" }),
+  logsQuery("from", { from: "2026-12-32" }),
+  logsQuery("to", { to: "2026-12-05T25:00:00Z" }),
   // members and invites
   invite("email", "no @", { email: "not-an-email", role: "editor" }),
   invite("email", "an undotted domain", { email: "ann@example", role: "editor" }),
@@ -447,6 +471,7 @@ describe("The OpenAPI document states the rules the server enforces", () => {
     [`put ${tenantPath}`, send],
     [`post ${tenantPath}/refresh-cache`, send],
     [`get ${tenantPath}/audit-events`, send],
+    [`get ${tenantPath}/logs`, send],
     [`put ${tenantPath}/api-config`, send],
     [`put ${tenantPath}/api-token`, send],
     [`post ${tenantPath}/cache-refresh-webhooks`, send],

@@ -15,6 +15,7 @@ import type { TenantId, UserId, WebhookId } from "../../domain/shared/ids.ts"
 import { hasRole, type Role } from "../../domain/shared/roles.ts"
 import type { Slug } from "../../domain/tenant/index.ts"
 import { databaseTargets } from "../support/databases.ts"
+import { freshLogsDatabase } from "../support/logsDatabases.ts"
 
 /**
  * The application's own authorization table, without HTTP: every use case, called
@@ -49,7 +50,9 @@ const expectedFor = (
 
 for (const target of databaseTargets) {
   const services = Layer.unwrap(
-    Effect.promise(settings).pipe(Effect.map((s) => coreLayer(s, SqlStorage.layerOn(target.layer()))))
+    Effect.promise(settings).pipe(
+      Effect.map((s) => coreLayer(s, SqlStorage.layerOn(target.layer()), freshLogsDatabase(target.name)))
+    )
   )
 
   layer(services, { excludeTestServices: true, timeout: 120_000 })(
@@ -164,7 +167,8 @@ for (const target of databaseTargets) {
               verifyCustomDomain: "editor",
               removeCustomDomain: "editor",
               // The scheduler's re-check: editors (as verify) and the system.
-              recheckCustomDomain: "editor"
+              recheckCustomDomain: "editor",
+              requestLogs: "viewer"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.

@@ -38,7 +38,13 @@ export const freshPostgresDatabase = (url: string) =>
     yield* Effect.acquireRelease(
       admin(url, (sql) => sql.unsafe(`CREATE DATABASE ${name}`)),
       () =>
-        admin(url, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).pipe(Effect.ignore)
+        // A server started on it makes its logs database beside it (`{name}_logs`): that goes too.
+        admin(url, (sql) =>
+          Effect.andThen(
+            sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+            sql.unsafe(`DROP DATABASE IF EXISTS ${name}_logs WITH (FORCE)`)
+          )
+        ).pipe(Effect.ignore)
     )
     return withDatabase(url, name)
   })

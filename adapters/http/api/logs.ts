@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity, OpenApi } from "effect/http-api"
 import { CacheOutcome, RequestLogRecord, Surface } from "../../../domain/edge/requestLog.ts"
+import { calendarFieldsExist } from "../../../domain/shared/isoDate.ts"
 import { documentedQuery } from "./documented.ts"
 import { PayloadTooLarge, Unauthorized, ValidationFailed } from "./errors.ts"
 import { MaxBodyBytes } from "./guards.ts"
@@ -46,24 +47,35 @@ export class EdgeLogsGroup extends HttpApiGroup.make("edgeLogs")
   .annotate(MaxBodyBytes, edgeLogsMaxBodyBytes)
   .annotate(OpenApi.Title, "Edge logs") {}
 
+/**
+ * A string matching `regex`, with the pattern in `/openapi.json` too (`Schema.isPattern` states
+ * none there); `valid` adds what a pattern cannot say (a calendar date that exists).
+ */
+const matching = (regex: RegExp, expected: string, valid: (value: string) => boolean = () => true) =>
+  Schema.makeFilter((value: string) => (regex.test(value) && valid(value)) || `must be ${expected}`, {
+    expected,
+    toJsonSchema: () => ({ pattern: regex.source })
+  })
+
 const { tenantId: _tenantId, ...storedFields } = RequestLogRecord.fields
 
 /** A stored request log as GET …/logs answers it: the record without `tenantId`. */
 export const RequestLogJson = Schema.Struct(storedFields)
 
-const Iso8601 = Schema.String.pipe(
+const iso8601 =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$/
+
+const Iso8601 = Schema.String.annotate({
+  description: "ISO 8601: a date (midnight UTC) or a date-time (UTC unless it names an offset)",
+  examples: ["2026-12-05T07:00:00Z"]
+}).pipe(
   Schema.check(
-    Schema.isPattern(
-      /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
-    ),
-    Schema.makeFilter((value: string) =>
-      Number.isFinite(Date.parse(value)) ? undefined : "must be a valid ISO 8601 date or date-time"
+    matching(
+      iso8601,
+      "an ISO 8601 date or date-time",
+      (value) => calendarFieldsExist(value) && Number.isFinite(Date.parse(value))
     )
-  ),
-  Schema.annotate({
-    description: "ISO 8601: a date (midnight UTC) or a date-time (UTC unless it names an offset)",
-    examples: ["2026-12-05T07:00:00Z"]
-  })
+  )
 )
 
 export const requestLogsQuery = documentedQuery({
@@ -80,27 +92,25 @@ export const requestLogsQuery = documentedQuery({
     )
   ),
   status: Schema.optional(
-    Schema.String.pipe(
-      Schema.check(Schema.isPattern(/^(?:[1-5]\d\d|[1-5]xx)$/)),
-      Schema.annotate({ description: "A status code (404) or a class (4xx).", examples: ["404", "5xx"] })
+    Schema.String.annotate({
+      description: "A status code (404) or a class (4xx).",
+      examples: ["404", "5xx"]
+    }).pipe(
+      Schema.check(matching(/^(?:[1-5]\d\d|[1-5]xx)$/, "a status code such as 404 or a class such as 4xx"))
     )
   ),
   cache: Schema.optional(CacheOutcome),
   surface: Schema.optional(Surface),
   method: Schema.optional(
-    Schema.String.pipe(
-      Schema.check(Schema.isPattern(/^[A-Za-z]{1,16}$/)),
-      Schema.annotate({ description: "An HTTP method, any letter case.", examples: ["GET"] })
+    Schema.String.annotate({ description: "An HTTP method, any letter case.", examples: ["GET"] }).pipe(
+      Schema.check(matching(/^[A-Za-z]{1,16}$/, "an HTTP method such as GET"))
     )
   ),
   path: Schema.optional(
-    Schema.String.pipe(
-      Schema.check(Schema.isPattern(/^\//), Schema.isMaxLength(2048)),
-      Schema.annotate({
-        description: "Paths starting with this text (a prefix, literal).",
-        examples: ["/blog/"]
-      })
-    )
+    Schema.String.annotate({
+      description: "Paths starting with this text (a prefix, literal).",
+      examples: ["/blog/"]
+    }).pipe(Schema.check(matching(/^\//, "a path starting with /"), Schema.isMaxLength(2048)))
   ),
   from: Schema.optional(Iso8601),
   to: Schema.optional(Iso8601)

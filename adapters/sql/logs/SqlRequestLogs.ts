@@ -266,6 +266,9 @@ export const make = (sql: SqlClient.SqlClient) =>
       if (filter.from !== undefined) conditions.push(sql`ts >= ${filter.from.toISOString()}::timestamptz`)
       if (filter.to !== undefined) conditions.push(sql`ts <= ${filter.to.toISOString()}::timestamptz`)
       if (input.cursor !== undefined) {
+        // The row comparison walks the keyset; the bare bound on ts lets the planner prune the
+        // day partitions newer than the cursor, which a row comparison does not.
+        conditions.push(sql`ts <= ${input.cursor.ts}::timestamptz`)
         conditions.push(sql`(ts, id) < (${input.cursor.ts}::timestamptz, ${input.cursor.id})`)
       }
       const rows = yield* sql<LogRow>`
