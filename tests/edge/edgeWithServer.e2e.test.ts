@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Scope } from "effect"
@@ -10,6 +8,7 @@ import { freshPostgresDatabase } from "../support/databases.ts"
 import { postgresUrl, redisUrl } from "../support/services.ts"
 import { edgeRequest } from "./support/edgeHttp.ts"
 import { type Origin, startOrigin } from "./support/origins.ts"
+import { freePort, startProcess } from "./support/processes.ts"
 
 /**
  * End to end, as a user runs it: `npm start` (the server) and `npm run edge` as two real
@@ -17,45 +16,6 @@ import { type Origin, startOrigin } from "./support/origins.ts"
  * website and API origin. PGlite + file KV always; PostgreSQL + Redis when the test
  * services are configured.
  */
-const node = process.execPath
-const root = join(import.meta.dirname, "../..")
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => resolve(port))
-    })
-  })
-
-const startProcess = async (script: string, env: Record<string, string>, ready: () => Promise<boolean>) => {
-  const child: ChildProcess = spawn(node, [join(root, script)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"]
-  })
-  let stderr = ""
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8")
-  })
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}: ${stderr}`)
-    if (await ready().catch(() => false)) break
-    // A first start on PGlite runs initdb: tens of seconds on a loaded 2-core box.
-    if (attempt > 1200) throw new Error(`${script} did not come up: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return {
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once("exit", () => resolve())
-        child.kill("SIGTERM")
-      })
-  }
-}
-
 const apiToken = `cms_token_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
 
 const endToEnd = (
