@@ -116,6 +116,9 @@ const snapshot: EdgeSnapshot = {
   api: null,
   gate: { apiProxy: "closed_unconfigured", siteProxy: "open" },
   customDomains: [],
+  overQuota: false,
+  quotaMonth: null,
+  quotaAction: "report",
   updatedAt: new Date().toISOString()
 }
 

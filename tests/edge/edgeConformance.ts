@@ -31,6 +31,9 @@ const snapshotFor = (slug: string, changes: Partial<EdgeSnapshot> = {}): EdgeSna
   api: null,
   gate: { apiProxy: "closed_unconfigured", siteProxy: "open" },
   customDomains: [],
+  overQuota: false,
+  quotaMonth: null,
+  quotaAction: "report",
   updatedAt: "2026-12-01T00:00:00.000Z",
   ...changes
 })

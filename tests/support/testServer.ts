@@ -7,7 +7,7 @@ import * as NetAddress from "effect/net/NetAddress"
 import type { SqlClient } from "effect/sql"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
 import * as TenantryHttp from "../../adapters/http/HttpServer.ts"
-import { coreLayer, projectorsLayer } from "../../adapters/runtime/appLayer.ts"
+import { backgroundLayer, coreLayer } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import type { Config } from "../../application/config.ts"
@@ -15,11 +15,13 @@ import type { CommandHandler } from "../../application/handleCommand.ts"
 import type { EventStore } from "../../application/ports/EventStore.ts"
 import type { Kv } from "../../application/ports/Kv.ts"
 import type { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
+import type { RequestLogs } from "../../application/ports/RequestLogs.ts"
 import type { SecretBox } from "../../application/ports/SecretBox.ts"
 import type { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
 import type { WebhookSecrets, WebhookStore } from "../../application/ports/WebhookStore.ts"
 import type { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import type { DatabaseTarget } from "./databases.ts"
+import { freshLogsDatabase } from "./logsDatabases.ts"
 
 /** The server's own services a test may reach into. */
 export type ServerServices =
@@ -35,6 +37,7 @@ export type ServerServices =
   | WebhookStore
   | WebhookSecrets
   | ProjectionWaits
+  | RequestLogs
 
 export interface TestServer {
   readonly baseUrl: string
@@ -63,11 +66,13 @@ export const startTestServer = async (
     HOST: "127.0.0.1",
     MASTER_ADMIN_USER_IDS: masterAdminId,
     PLANS: JSON.stringify({ free: { maxTenants: 3 }, pro: { maxTenants: 50 } }),
+    // No test ever asks the real internet: a dead loopback port unless the test brings a DNS server.
+    DNS_SERVERS: "127.0.0.1:9",
     ...env
   })
-  const core = coreLayer(settings, SqlStorage.layerOn(target.layer()))
+  const core = coreLayer(settings, SqlStorage.layerOn(target.layer()), freshLogsDatabase(target.name))
   const app = TenantryHttp.serve(settings).pipe(
-    Layer.provideMerge(projectorsLayer.pipe(Layer.provideMerge(core)))
+    Layer.provideMerge(backgroundLayer(settings).pipe(Layer.provideMerge(core)))
   )
   const runtime = ManagedRuntime.make(app as Layer.Layer<ServerServices, unknown, never>)
   const server = await runtime.runPromise(
