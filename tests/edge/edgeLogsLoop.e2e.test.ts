@@ -11,10 +11,6 @@ import { type Origin, startOrigin } from "./support/origins.ts"
 import { freePort, type Started, startProcess } from "./support/processes.ts"
 
 /**
- * PENDING until issue 15 part B (branch `logs`: POST /api/edge/logs, GET …/logs) is in main:
- * then rename this file to `edgeLogsLoop.e2e.test.ts` so vitest runs it. It passed on both
- * stacks against a trial merge of `edge` and `logs` (4 tests, kill -9 included).
- *
  * The loop closed: `npm start` + `npm run edge` as processes on one DATA_DIR (the edge token
  * generated there and read by both), requests through the edge, their records arriving in
  * `GET /api/tenants/{slug}/logs`; and the fault: the control plane killed (`kill -9`) and
