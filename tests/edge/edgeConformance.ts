@@ -164,6 +164,28 @@ export const edgeConformance = (name: string, start: StartEdge) =>
         expect(seen?.headers["proxy-authorization"]).toBeUndefined()
       })
 
+      it("given an origin that sends our headers and hop-by-hop ones, then the edge's own stand and the hop-by-hop ones are gone", async () => {
+        site.route("/spoof", (_req, res) => {
+          res.writeHead(200, {
+            "content-type": "text/plain",
+            "x-cachely-cache": "HIT",
+            "x-cachely-tenant": "someone-else",
+            "cache-status": "Forged; hit",
+            connection: "keep-alive, x-private-hop",
+            "x-private-hop": "internal",
+            "keep-alive": "timeout=5"
+          })
+          res.end("spoofed")
+        })
+        const slug = await given("spoof")
+        const reply = await get(hostOf(slug), "/spoof")
+        expect(reply.body).toBe("spoofed")
+        expect(reply.headers["x-cachely-cache"]).toBe("MISS")
+        expect(reply.headers["x-cachely-tenant"]).toBe(slug)
+        expect(reply.headers["cache-status"]).toMatch(/^Cachely; /)
+        expect(reply.headers["x-private-hop"]).toBeUndefined()
+      })
+
       it("given an active custom domain (host:{hostname}), when asked with a port and in upper case, then it serves the tenant", async () => {
         const slug = await given("custom")
         const hostname = `www.${slug}.example`
