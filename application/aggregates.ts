@@ -8,6 +8,14 @@ import {
   cacheVersionsStateVersion
 } from "../domain/cacheVersions/index.ts"
 import {
+  type CustomDomainCommand,
+  type CustomDomainError,
+  type CustomDomainEvent,
+  type CustomDomainState,
+  customDomainDecider,
+  customDomainStateVersion
+} from "../domain/customDomain/index.ts"
+import {
   type MembershipCommand,
   type MembershipError,
   type MembershipEvent,
@@ -41,6 +49,7 @@ import {
 } from "../domain/webhook/index.ts"
 import {
   cacheVersionsCodec,
+  customDomainCodec,
   membershipCodec,
   quotaCodec,
   tenantCodec,
@@ -103,6 +112,21 @@ export const webhookAggregate: Aggregate<WebhookCommand, WebhookEvent, WebhookSt
   codec: webhookCodec,
   load: "fold",
   stateVersion: webhookStateVersion,
+  snapshotEvery: 100
+}
+
+/** One hostname's stream: its claim and status (only transitions are events, so it stays short). */
+export const customDomainAggregate: Aggregate<
+  CustomDomainCommand,
+  CustomDomainEvent,
+  CustomDomainState,
+  CustomDomainError
+> = {
+  name: "customDomain",
+  decider: customDomainDecider,
+  codec: customDomainCodec,
+  load: "fold",
+  stateVersion: customDomainStateVersion,
   snapshotEvery: 100
 }
 
