@@ -234,6 +234,32 @@ const refused: ReadonlyArray<Refused> = [
     provider: "generic",
     refreshAssets: "yes"
   }),
+  // analytics, bandwidth and usage queries
+  ...[
+    ["/analytics", "period", "1y"],
+    ["/analytics", "period", ""],
+    ["/analytics", "period", "7D"],
+    ["/bandwidth-daily", "from", "2026-13-01"],
+    ["/bandwidth-daily", "from", "yesterday"],
+    ["/bandwidth-daily", "to", "2026-1-01"],
+    ["/usage", "period", "2026-13"],
+    ["/usage", "period", "26-12"]
+  ].map(
+    ([suffix, field, value]): Refused => ({
+      method: "get",
+      path: `${tenantPath}${suffix}`,
+      field: field!,
+      what: JSON.stringify(value),
+      query: { [field!]: value! }
+    })
+  ),
+  {
+    method: "get",
+    path: "/api/tenants/usage",
+    field: "period",
+    what: "month 00",
+    query: { period: "2026-00" }
+  },
   // the audit history's query
   auditQuery("limit", { limit: "0" }),
   auditQuery("limit", { limit: "201" }),
@@ -500,7 +526,11 @@ describe("The OpenAPI document states the rules the server enforces", () => {
     // The example domain is added, verified (DNS cannot be asked here: still 200), then removed.
     [`post ${tenantPath}/domains`, send],
     [`post ${tenantPath}/domains/verify`, send],
-    [`delete ${tenantPath}/domains`, send]
+    [`delete ${tenantPath}/domains`, send],
+    [`get ${tenantPath}/analytics`, send],
+    [`get ${tenantPath}/bandwidth-daily`, send],
+    [`get ${tenantPath}/usage`, send],
+    ["get /api/tenants/usage", send]
   ]
 
   /** Every example the document gives for a request body or a query parameter, as calls. */
