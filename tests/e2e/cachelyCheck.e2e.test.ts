@@ -107,9 +107,12 @@ for (const target of databaseTargets) {
         }).pipe(Effect.orDie)
       )
 
-    const check = (slug: string) => request(server, "POST", `/api/tenants/${slug}/cachely-check`, { token: owner })
-    const item = (body: { items: ReadonlyArray<{ id: string; state: string; detail: string }> }, id: string) =>
-      body.items.find((candidate) => candidate.id === id)
+    const check = (slug: string) =>
+      request(server, "POST", `/api/tenants/${slug}/cachely-check`, { token: owner })
+    const item = (
+      body: { items: ReadonlyArray<{ id: string; state: string; detail: string }> },
+      id: string
+    ) => body.items.find((candidate) => candidate.id === id)
 
     beforeAll(async () => {
       server = await startTestServer(target, {
@@ -149,7 +152,11 @@ for (const target of databaseTargets) {
       expect(body.surfaceLabel).toBe("preview")
       expect(body.probeUrl).toBe("https://warm-site.cachely.localhost/")
       expect(body.probes).toHaveLength(2)
-      expect(body.probes[0]).toMatchObject({ url: "https://warm-site.cachely.localhost/", status: 200, error: null })
+      expect(body.probes[0]).toMatchObject({
+        url: "https://warm-site.cachely.localhost/",
+        status: 200,
+        error: null
+      })
       expect(body.probes[0].headers["x-cachely-cache"]).toBe("MISS")
       expect(body.probes[1].headers["x-cachely-cache"]).toBe("HIT")
       expect(body.probes[1].headers["cache-status"]).toBe("Cachely; hit")
@@ -159,7 +166,10 @@ for (const target of databaseTargets) {
       // Two plain sequential GETs, each with its own nonce, reaching the edge with the original Host.
       expect(edge.requests() - before).toBe(2)
       const sent = edge.requestHeaders().slice(-2)
-      expect(sent.map((headers) => headers.host)).toEqual(["warm-site.cachely.localhost", "warm-site.cachely.localhost"])
+      expect(sent.map((headers) => headers.host)).toEqual([
+        "warm-site.cachely.localhost",
+        "warm-site.cachely.localhost"
+      ])
       expect(sent[0]!["x-cachely-nonce"]).not.toBe(sent[1]!["x-cachely-nonce"])
     })
 
@@ -184,7 +194,9 @@ for (const target of databaseTargets) {
       expect(body).toMatchObject({ state: "not_detected", surfaceLabel: "production" })
       expect(item(body, "edge_headers")?.state).toBe("fail")
       expect(item(body, "other_cdn")?.state).toBe("warn")
-      expect(body.probes.every((probe: { headers: object }) => Object.keys(probe.headers).length === 0)).toBe(true)
+      expect(body.probes.every((probe: { headers: object }) => Object.keys(probe.headers).length === 0)).toBe(
+        true
+      )
     })
 
     it("given a site that fakes x-cachely-* without the proof, then active_needs_attention saying the proof is missing", async () => {

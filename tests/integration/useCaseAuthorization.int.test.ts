@@ -151,7 +151,9 @@ for (const target of databaseTargets) {
               createCacheRefreshWebhook: "admin",
               regenerateCacheRefreshWebhook: "admin",
               deleteCacheRefreshWebhook: "admin",
-              cacheRefreshWebhookEvents: "editor"
+              cacheRefreshWebhookEvents: "editor",
+              cachelyCheck: "viewer",
+              websiteImplementationCheck: "viewer"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.
