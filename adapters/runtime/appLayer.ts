@@ -1,8 +1,11 @@
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
 import { Config, type TenantryConfig } from "../../application/config.ts"
+import { type DomainCheckRequirements, domainCheck } from "../../application/customDomains/domainCheckJob.ts"
+import { VerifyLimits } from "../../application/customDomains/verifyLimits.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
+import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
 import { Ids } from "../../application/ports/Ids.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
@@ -10,10 +13,13 @@ import { runScheduler, type ScheduledJob } from "../../application/schedulers/ru
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
 import * as EdgeProofLive from "../crypto/edgeProof.ts"
+import * as EdgeSealLayer from "../crypto/edgeSeal.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
 import * as NodeDns from "../dns/NodeDns.ts"
+import { EdgeTokens, makeEdgeTokens } from "../http/edgeTokens.ts"
+import * as CloudflareKv from "../kv/CloudflareKv.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
@@ -22,11 +28,15 @@ import * as CheckQuotaLive from "../outbound/checkQuota.ts"
 import * as HtmlPageReader from "../outbound/HtmlPageReader.ts"
 import * as UndiciOutboundFetch from "../outbound/UndiciOutboundFetch.ts"
 import type * as Database from "../sql/Database.ts"
+import * as LogsDatabase from "../sql/logs/LogsDatabase.ts"
+import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
+import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
 import * as SqlSurfaceDomains from "../sql/SqlSurfaceDomains.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
+import { loadEdgeSealKey, loadEdgeTokens } from "./edgeKeys.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -36,6 +46,7 @@ export const tenantryConfig = (settings: Settings): TenantryConfig => ({
   defaultPlan: settings.defaultPlan,
   masterAdminUserIds: settings.masterAdminUserIds,
   inviteTtlHours: settings.inviteTtlHours,
+  domains: settings.domains,
   webhookRateLimits: settings.webhookRateLimits
 })
 
@@ -66,16 +77,21 @@ export const mailerLayer = (settings: Settings) =>
     ? LogMailer.layer
     : SmtpMailer.layer({ url: settings.smtpUrl, from: settings.mailFrom })
 
+/** Cloudflare Workers KV when configured, else Redis when REDIS_URL is set, else files in DATA_DIR. */
 export const kvLayer = (settings: Settings) =>
-  settings.redisUrl === undefined
-    ? FileKv.layer(join(settings.dataDir, "kv"))
-    : RedisKv.layer(settings.redisUrl)
+  settings.cloudflareKv !== undefined
+    ? CloudflareKv.layer(settings.cloudflareKv)
+    : settings.redisUrl === undefined
+      ? FileKv.layer(join(settings.dataDir, "kv"))
+      : RedisKv.layer(settings.redisUrl)
 
 /**
  * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
  * the node holding its lease. Add a job here; its rows name it in `scheduled_jobs`.
  */
-export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<never>> => []
+export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<DomainCheckRequirements>> => [
+  domainCheck
+]
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
 export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))
@@ -94,7 +110,9 @@ export const backgroundLayer = (settings: Settings) => Layer.merge(projectorsLay
  */
 export const coreLayer = (
   settings: Settings,
-  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>
+  storage: Layer.Layer<Layer.Success<ReturnType<typeof SqlStorage.layer>>, unknown>,
+  /** The logs database; the configured one (logsDatabaseConfig) when not given. */
+  logsDatabase?: Layer.Layer<LogsDatabase.LogsSql, unknown>
 ) => {
   const secretBox = Layer.unwrap(
     Effect.map(
@@ -106,11 +124,24 @@ export const coreLayer = (
       SqlSecretBox.layer
     )
   )
+  const edgeSeal = Layer.unwrap(
+    Effect.map(
+      loadEdgeSealKey({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      EdgeSealLayer.layer
+    )
+  )
   return Layer.mergeAll(
     CommandHandler.layer,
+    edgeSeal,
     ProjectionWaits.layer,
+    VerifyLimits.layer,
     SqlTenantReadModel.layer,
     SqlMembersReadModel.layer,
+    SqlCustomDomainReadModel.layer,
     SqlWebhookStore.layer,
     WebhookSecrets.layer,
     mailerLayer(settings),
@@ -120,9 +151,44 @@ export const coreLayer = (
     NodeDns.layer({ servers: settings.dnsServers }),
     checksLayer(settings),
     Ids.random,
-    Layer.succeed(Config, tenantryConfig(settings))
+    Layer.succeed(Config, tenantryConfig(settings)),
+    logsLayer(settings, logsDatabase),
+    edgeTokensLayer(settings)
   ).pipe(Layer.provideMerge(storage))
 }
+
+/**
+ * The logs database (request logs: telemetry, not events): LOGS_DATABASE_URL; else a second
+ * database `{name}_logs` on DATABASE_URL's server, created when missing; else a second PGlite
+ * under DATA_DIR.
+ */
+export const logsDatabaseConfig = (settings: Settings): LogsDatabase.LogsDatabaseConfig =>
+  settings.logsDatabaseUrl !== undefined
+    ? { _tag: "postgres", url: settings.logsDatabaseUrl }
+    : settings.databaseUrl !== undefined
+      ? { _tag: "postgres", url: LogsDatabase.siblingLogsUrl(settings.databaseUrl), create: true }
+      : { _tag: "pglite", dataDir: join(settings.dataDir, "pglite-logs") }
+
+/** The request-log store and its settings, over the configured (or a given) logs database. */
+export const logsLayer = (settings: Settings, database?: Layer.Layer<LogsDatabase.LogsSql, unknown>) =>
+  Layer.mergeAll(
+    SqlRequestLogs.layer,
+    Layer.succeed(LogsConfig, { ...defaultLogsSettings, retentionDays: settings.logRetentionDays })
+  ).pipe(Layer.provideMerge(database ?? LogsDatabase.layer(logsDatabaseConfig(settings))))
+
+/** The edge tokens ingestion accepts: EDGE_TOKENS, else (development) the one generated into DATA_DIR. */
+export const edgeTokensLayer = (settings: Settings) =>
+  Layer.effect(
+    EdgeTokens,
+    Effect.map(
+      loadEdgeTokens({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      makeEdgeTokens
+    )
+  )
 
 /** What the outbound checks need: the one outbound fetcher, the page reader, the edge proof, the quota. */
 export const checksLayer = (settings: Settings) =>

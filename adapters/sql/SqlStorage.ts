@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import * as Database from "./Database.ts"
 import type { InlineProjection } from "./InlineProjection.ts"
 import { cacheVersionsProjection } from "./projections/cacheVersions.ts"
+import { customDomainsProjection } from "./projections/customDomains.ts"
 import { invitesProjection } from "./projections/invites.ts"
 import { membershipsProjection } from "./projections/memberships.ts"
 import { tenantKeysProjection } from "./projections/tenantKeys.ts"
@@ -18,7 +19,8 @@ export const inlineProjections: ReadonlyArray<InlineProjection> = [
   membershipsProjection,
   invitesProjection,
   webhooksProjection,
-  tenantKeysProjection
+  tenantKeysProjection,
+  customDomainsProjection
 ]
 
 /** The event store, checkpoints, read models and the scheduler's due times over an already-built database layer. */

@@ -58,3 +58,6 @@ export class ScheduleStore extends Context.Service<
     ) => Effect.Effect<ReadonlyMap<string, ScheduleEntry>>
   }
 >()("tenantry/application/ports/ScheduleStore") {}
+
+/** The scheduler's job that re-checks custom domains (application/customDomains/domainCheckJob.ts); its keys are hostnames. */
+export const domainCheckJob = "domain-check"

@@ -40,3 +40,29 @@ export const RequestLogRecord = Schema.Struct({
   userAgent: Schema.NullOr(Schema.String.pipe(Schema.check(Schema.isMaxLength(256))))
 })
 export type RequestLogRecord = typeof RequestLogRecord.Type
+
+/**
+ * Upper bounds (ms, inclusive) of the latency histogram the rollups keep of `durationMs`:
+ * bucket i counts records with bounds[i-1] < durationMs <= bounds[i]; the last bucket counts
+ * everything above the last bound. Buckets merge by addition (hours into days, days into
+ * periods), so percentiles over any span come from the rollups alone.
+ */
+export const latencyBucketBounds: ReadonlyArray<number> = [
+  5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+]
+
+/** How many buckets the histogram has: one per bound, plus the one above the last. */
+export const latencyBucketCount = latencyBucketBounds.length + 1
+
+/** The histogram bucket of a duration (see latencyBucketBounds). */
+export const latencyBucket = (durationMs: number): number => {
+  for (let index = 0; index < latencyBucketBounds.length; index++) {
+    if (durationMs <= (latencyBucketBounds[index] as number)) return index
+  }
+  return latencyBucketBounds.length
+}
+
+/** `"2xx"` for 204: the status classes the rollups and the `status` filter speak. */
+export const StatusClass = Schema.Literals(["1xx", "2xx", "3xx", "4xx", "5xx"])
+export type StatusClass = typeof StatusClass.Type
+export const statusClass = (status: number): StatusClass => `${Math.floor(status / 100)}xx` as StatusClass

@@ -133,11 +133,14 @@ for (const target of databaseTargets) {
             // The table itself, so a change of policy shows here as a change of this list.
             expect(Object.fromEntries(allowedRows.map(([name, role]) => [name, role]))).toEqual({
               getTenant: "viewer",
+              tenantAsOf: "viewer",
               updateTenant: "editor",
               deleteTenant: "owner",
               refreshCache: "editor",
               resyncEdgeConfig: "editor",
               auditEvents: "viewer",
+              auditHead: "viewer",
+              tenantAuditFeed: "viewer",
               saveApiConfig: "editor",
               saveApiToken: "editor",
               listMembers: "viewer",
@@ -152,6 +155,10 @@ for (const target of databaseTargets) {
               regenerateCacheRefreshWebhook: "admin",
               deleteCacheRefreshWebhook: "admin",
               cacheRefreshWebhookEvents: "editor",
+              readAnalytics: "viewer",
+              readBandwidthDaily: "viewer",
+              readTenantUsage: "viewer",
+              recordQuotaUsage: "owner",
               cachelyCheck: "viewer",
               websiteImplementationCheck: "viewer"
             })

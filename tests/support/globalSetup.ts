@@ -3,9 +3,10 @@ import { PGlite } from "@electric-sql/pglite"
 import { Effect, Layer } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient } from "effect/sql"
+import { migrateLogs } from "../../adapters/sql/logs/migrations/index.ts"
 import { migrate } from "../../adapters/sql/migrations/index.ts"
 import { makePgliteSqlClient } from "../../adapters/sql/PgliteClient.ts"
-import { pgliteTemplatePath } from "./paths.ts"
+import { pgliteLogsTemplatePath, pgliteTemplatePath } from "./paths.ts"
 import { requirePostgres, requireRedis } from "./services.ts"
 
 /**
@@ -27,4 +28,19 @@ export default async function setup() {
   await db.close()
   await mkdir(new URL(".", pgliteTemplatePath), { recursive: true })
   await writeFile(pgliteTemplatePath, new Uint8Array(await dump.arrayBuffer()))
+  await writeLogsTemplate()
+}
+
+/** The same for the logs database (its own migration set). */
+const writeLogsTemplate = async () => {
+  const db = await PGlite.create()
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const client = yield* makePgliteSqlClient(db)
+      yield* migrateLogs.pipe(Effect.provideService(SqlClient.SqlClient, client))
+    }).pipe(Effect.provide(Layer.mergeAll(Reactivity.layer)))
+  )
+  const dump = await db.dumpDataDir("gzip")
+  await db.close()
+  await writeFile(pgliteLogsTemplatePath, new Uint8Array(await dump.arrayBuffer()))
 }

@@ -15,11 +15,13 @@ import type { CommandHandler } from "../../application/handleCommand.ts"
 import type { EventStore } from "../../application/ports/EventStore.ts"
 import type { Kv } from "../../application/ports/Kv.ts"
 import type { ProjectionCheckpoints } from "../../application/ports/ProjectionCheckpoints.ts"
+import type { RequestLogs } from "../../application/ports/RequestLogs.ts"
 import type { SecretBox } from "../../application/ports/SecretBox.ts"
 import type { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
 import type { WebhookSecrets, WebhookStore } from "../../application/ports/WebhookStore.ts"
 import type { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import type { DatabaseTarget } from "./databases.ts"
+import { freshLogsDatabase } from "./logsDatabases.ts"
 
 /** The server's own services a test may reach into. */
 export type ServerServices =
@@ -35,6 +37,7 @@ export type ServerServices =
   | WebhookStore
   | WebhookSecrets
   | ProjectionWaits
+  | RequestLogs
 
 export interface TestServer {
   readonly baseUrl: string
@@ -67,7 +70,7 @@ export const startTestServer = async (
     DNS_SERVERS: "127.0.0.1:9",
     ...env
   })
-  const core = coreLayer(settings, SqlStorage.layerOn(target.layer()))
+  const core = coreLayer(settings, SqlStorage.layerOn(target.layer()), freshLogsDatabase(target.name))
   const app = TenantryHttp.serve(settings).pipe(
     Layer.provideMerge(backgroundLayer(settings).pipe(Layer.provideMerge(core)))
   )

@@ -36,9 +36,13 @@ export class PlanLimit extends Schema.Error<PlanLimit>("PlanLimit")(
     _tag: Schema.tagDefaultOmit("PlanLimit"),
     ...envelope("plan_limit"),
     plan: Schema.String,
-    maxTenants: Schema.Number
+    maxTenants: Schema.optionalKey(Schema.Number),
+    maxDomains: Schema.optionalKey(Schema.Number)
   },
-  { httpApiStatus: 403, description: "The plan's tenant limit is reached" }
+  {
+    httpApiStatus: 403,
+    description: "The plan's limit is reached (tenants per owner, or custom domains per tenant)"
+  }
 ) {}
 
 export class NotFound extends Schema.Error<NotFound>("NotFound")(
@@ -129,6 +133,7 @@ export const useCaseErrors = [
   Gone,
   PlanLimit,
   SlugTaken,
+  RateLimited,
   TooManyRequestsWithRetryAfter
 ] as const
 
