@@ -1,9 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto"
-import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
 import { databaseTargets } from "../support/databases.ts"
+import { startDnsServer, type TestDnsServer } from "../support/dnsServer.ts"
 import { request } from "../support/http.ts"
 import { type LocalSite, startLocalSite } from "../support/localSites.ts"
 import { redisUrl } from "../support/services.ts"
@@ -23,6 +21,7 @@ const proof = (nonce: string, host: string) =>
   createHmac("sha256", sealKey).update(`${nonce}|${host}`).digest("hex")
 
 let edge: LocalSite
+let dns: TestDnsServer
 let direct: LocalSite
 let faker: LocalSite
 /** The version the imitated edge reports, by Host (default "1", a new tenant's htmlCacheVersion). */
@@ -32,6 +31,7 @@ const seen = new Set<string>()
 const page = "<!doctype html><html><body><h1>Hello</h1></body></html>"
 
 beforeAll(async () => {
+  dns = await startDnsServer()
   edge = await startLocalSite((request, response) => {
     const host = request.headers.host ?? ""
     const key = `${host}${request.url}`
@@ -69,6 +69,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  await dns?.close()
   await edge?.close()
   await direct?.close()
   await faker?.close()
@@ -96,16 +97,21 @@ for (const target of databaseTargets) {
       expect(created.status).toBe(201)
     }
 
-    /** An active custom domain, as the custom domains' read model holds it. */
-    const activeDomain = (slug: string, hostname: string, activatedAt: string) =>
-      server.run(
-        Effect.gen(function* () {
-          const tenant = yield* (yield* TenantReadModel).bySlug(slug)
-          const sql = yield* SqlClient.SqlClient
-          yield* sql`INSERT INTO custom_domains (hostname, tenant_id, domain_id, status, created_at, activated_at, record)
-            VALUES (${hostname}, ${tenant!.tenantId}, ${`dom_${hostname}`}, 'active', ${activatedAt}, ${activatedAt}, ${"{}"}::jsonb)`
-        }).pipe(Effect.orDie)
-      )
+    /** A custom domain made active the way a customer does it: added, its records in DNS, verified. */
+    const activeDomain = async (slug: string, hostname: string) => {
+      const added = await request(server, "POST", `/api/tenants/${slug}/domains`, {
+        token: owner,
+        body: { hostname }
+      })
+      expect(added.status).toBe(201)
+      dns.set(`_cachely-challenge.${hostname}`, "TXT", [added.body.verification.ownership.value])
+      dns.set(hostname, "CNAME", [`${slug}.cachely.localhost`])
+      const verified = await request(server, "POST", `/api/tenants/${slug}/domains/verify`, {
+        token: owner,
+        body: { hostname }
+      })
+      expect(verified.body.domain.status).toBe("active")
+    }
 
     const check = (slug: string) =>
       request(server, "POST", `/api/tenants/${slug}/cachely-check`, { token: owner })
@@ -120,6 +126,7 @@ for (const target of databaseTargets) {
       server = await startTestServer(target, {
         ORIGIN_OVERRIDES: JSON.stringify(overrides()),
         EDGE_SEAL_KEY: sealKey.toString("base64"),
+        DNS_SERVERS: dns.address,
         CHECK_RATE_LIMIT: "3/0.01",
         ...(target.name === "postgres" && redisUrl !== undefined ? { REDIS_URL: redisUrl } : {})
       })
@@ -176,7 +183,7 @@ for (const target of databaseTargets) {
     it("given an active custom domain served by the edge, then the production surface is probed", async () => {
       await ownerOf("prod")
       await createTenant("prod-site", true)
-      await activeDomain("prod-site", "www.prod-site.test", "2026-11-01T10:00:00.000Z")
+      await activeDomain("prod-site", "www.prod-site.test")
       const { body } = await check("prod-site")
       expect(body).toMatchObject({
         state: "implemented",
@@ -189,7 +196,7 @@ for (const target of databaseTargets) {
     it("given a site that answers directly without the edge, then not_detected (a generic x-cache proves nothing)", async () => {
       await ownerOf("direct")
       await createTenant("direct-site", true)
-      await activeDomain("direct-site", "www.direct-site.test", "2026-11-02T10:00:00.000Z")
+      await activeDomain("direct-site", "www.direct-site.test")
       const { body } = await check("direct-site")
       expect(body).toMatchObject({ state: "not_detected", surfaceLabel: "production" })
       expect(item(body, "edge_headers")?.state).toBe("fail")
@@ -202,7 +209,7 @@ for (const target of databaseTargets) {
     it("given a site that fakes x-cachely-* without the proof, then active_needs_attention saying the proof is missing", async () => {
       await ownerOf("fake")
       await createTenant("fake-site", true)
-      await activeDomain("fake-site", "www.fake-site.test", "2026-11-03T10:00:00.000Z")
+      await activeDomain("fake-site", "www.fake-site.test")
       const { body } = await check("fake-site")
       expect(body.state).toBe("active_needs_attention")
       expect(item(body, "edge_proof")).toMatchObject({ state: "fail" })
@@ -212,7 +219,7 @@ for (const target of databaseTargets) {
     it("given a site whose proof is wrong, then the proof item says so", async () => {
       await ownerOf("forged")
       await createTenant("forged-site", true)
-      await activeDomain("forged-site", "www.forged-site.test", "2026-11-03T11:00:00.000Z")
+      await activeDomain("forged-site", "www.forged-site.test")
       const { body } = await check("forged-site")
       expect(body.state).toBe("active_needs_attention")
       expect(item(body, "edge_proof")?.detail).toMatch(/wrong/)
