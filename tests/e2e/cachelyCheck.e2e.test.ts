@@ -1,5 +1,10 @@
 import { createHmac, randomBytes } from "node:crypto"
+import { createServer } from "node:net"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Kv } from "../../application/ports/Kv.ts"
+import { startNodeEdge } from "../../edge/node/host.ts"
+import { edgeHostSettingsFromEnv } from "../../edge/node/settings.ts"
 import { databaseTargets } from "../support/databases.ts"
 import { startDnsServer, type TestDnsServer } from "../support/dnsServer.ts"
 import { request } from "../support/http.ts"
@@ -9,11 +14,11 @@ import { startTestServer, type TestServer } from "../support/testServer.ts"
 
 /**
  * POST /api/tenants/{slug}/cachely-check end to end: a real server whose probes reach local
- * servers through ORIGIN_OVERRIDES (the probe keeps its Host). Until the reference edge is in
- * main, `edge` below imitates it: the CONTRACT's x-cachely-* headers, Cache-Status, a MISS then
- * a HIT, and x-cachely-proof (HMAC-SHA256 of "{nonce}|{host}" under the EDGE_SEAL_KEY the
- * server is given). `direct` is a customer's own server (a generic `x-cache` only); `faker`
- * copies the edge's headers without being able to prove them.
+ * servers through ORIGIN_OVERRIDES (the probe keeps its Host). The implemented states meet the
+ * reference edge (its Node host, reading the server's own KV, under the same EDGE_SEAL_KEY),
+ * in front of a customer's origin. `imitation` answers like an edge whose configuration is
+ * stale (an old x-cachely-version, a valid proof); `direct` is a customer's own server (a
+ * generic `x-cache` only); `faker` copies the edge's headers without being able to prove them.
  */
 
 const sealKey = randomBytes(32)
@@ -21,6 +26,7 @@ const proof = (nonce: string, host: string) =>
   createHmac("sha256", sealKey).update(`${nonce}|${host}`).digest("hex")
 
 let edge: LocalSite
+let origin: LocalSite
 let dns: TestDnsServer
 let direct: LocalSite
 let faker: LocalSite
@@ -32,6 +38,13 @@ const page = "<!doctype html><html><body><h1>Hello</h1></body></html>"
 
 beforeAll(async () => {
   dns = await startDnsServer()
+  origin = await startLocalSite((_request, response) => {
+    response.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "public, max-age=60"
+    })
+    response.end(page)
+  })
   edge = await startLocalSite((request, response) => {
     const host = request.headers.host ?? ""
     const key = `${host}${request.url}`
@@ -70,15 +83,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dns?.close()
+  await origin?.close()
   await edge?.close()
   await direct?.close()
   await faker?.close()
 })
 
-const overrides = () => ({
-  "https://warm-site.cachely.localhost": edge.base,
+/** A port nothing listens on yet, for the reference edge the server's overrides must name before it starts. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer()
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+
+const overrides = (referenceEdge: string) => ({
+  "https://warm-site.cachely.localhost": referenceEdge,
+  "https://www.prod-site.test": referenceEdge,
   "https://stale-site.cachely.localhost": edge.base,
-  "https://www.prod-site.test": edge.base,
+  "https://nonce-site.cachely.localhost": edge.base,
   "https://www.direct-site.test": direct.base,
   "https://www.fake-site.test": faker.base,
   "https://www.forged-site.test": faker.base
@@ -88,13 +113,24 @@ for (const target of databaseTargets) {
   describe(`cachely-check (${target.name})`, () => {
     let server: TestServer
     let owner: string
+    let referenceEdge: { readonly url: string; readonly close: () => Promise<void> } | undefined
 
     const createTenant = async (slug: string, siteProxy: boolean) => {
       const created = await request(server, "POST", "/api/tenants", {
         token: owner,
-        body: { slug, cms: "contentful", spaceId: "abc123", siteProxy }
+        body: { slug, cms: "contentful", spaceId: "abc123", siteProxy, websiteDomain: `origin.${slug}.test` }
       })
       expect(created.status).toBe(201)
+    }
+
+    /** Waits until the edge projector has written `key` with `fragment` in it. */
+    const projected = async (key: string, fragment = "") => {
+      for (let tries = 0; tries < 200; tries++) {
+        const value = await server.run(Effect.flatMap(Kv, (kv) => kv.get(key)))
+        if (value !== undefined && value.includes(fragment)) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error(`${key} was never written with ${fragment}`)
     }
 
     /** A custom domain made active the way a customer does it: added, its records in DNS, verified. */
@@ -123,16 +159,45 @@ for (const target of databaseTargets) {
     beforeAll(async () => {
       // Each target's tenants meet a cold edge cache.
       seen.clear()
+      const edgePort = await freePort()
+      const edgeToken = `edge_${randomBytes(16).toString("hex")}`
       server = await startTestServer(target, {
-        ORIGIN_OVERRIDES: JSON.stringify(overrides()),
+        ORIGIN_OVERRIDES: JSON.stringify(overrides(`http://127.0.0.1:${edgePort}`)),
+        EDGE_TOKENS: edgeToken,
         EDGE_SEAL_KEY: sealKey.toString("base64"),
         DNS_SERVERS: dns.address,
         CHECK_RATE_LIMIT: "3/0.01",
         ...(target.name === "postgres" && redisUrl !== undefined ? { REDIS_URL: redisUrl } : {})
       })
       owner = await server.token(`user_cachely_${target.name}`)
+      // The reference edge, reading the server's KV; the tenants' origins are the local `origin`.
+      const started = await startNodeEdge({
+        settings: edgeHostSettingsFromEnv({
+          EDGE_HOST: "127.0.0.1",
+          EDGE_PORT: String(edgePort),
+          EDGE_CACHE_MB: "16",
+          TENANTRY_URL: server.baseUrl,
+          ORIGIN_OVERRIDES: JSON.stringify({
+            "https://origin.warm-site.test": origin.base,
+            "https://origin.prod-site.test": origin.base
+          })
+        }),
+        snapshots: {
+          get: (key) =>
+            server.run(
+              Effect.map(
+                Effect.flatMap(Kv, (kv) => kv.get(key)),
+                (v) => v ?? null
+              )
+            )
+        },
+        sealKey: new Uint8Array(sealKey),
+        token: edgeToken
+      })
+      referenceEdge = started
     })
     afterAll(async () => {
+      await referenceEdge?.close()
       await server?.close()
     })
 
@@ -150,10 +215,11 @@ for (const target of databaseTargets) {
       expect(item(body, "api_proxy")?.detail).toMatch(/live test/)
     })
 
-    it("given the edge in front of the preview host and warm, then implemented with both probes proven", async () => {
+    it("given the reference edge in front of the preview host and warm, then implemented with both probes proven", async () => {
       await ownerOf("warm")
       await createTenant("warm-site", true)
-      const before = edge.requests()
+      await projected("proxy:warm-site", '"siteProxy":true')
+      const before = origin.requests()
       const { body } = await check("warm-site")
       expect(body.state).toBe("implemented")
       expect(body.surfaceLabel).toBe("preview")
@@ -164,26 +230,41 @@ for (const target of databaseTargets) {
         status: 200,
         error: null
       })
-      expect(body.probes[0].headers["x-cachely-cache"]).toBe("MISS")
+      expect(body.probes[0].headers).toMatchObject({
+        "x-cachely-cache": "MISS",
+        "x-cachely-surface": "site",
+        "x-cachely-tenant": "warm-site",
+        "x-cachely-version": "1"
+      })
       expect(body.probes[1].headers["x-cachely-cache"]).toBe("HIT")
-      expect(body.probes[1].headers["cache-status"]).toBe("Cachely; hit")
+      expect(body.probes[1].headers["cache-status"]).toMatch(/^Cachely; hit/)
+      expect(body.probes[1].headers["x-cachely-proof"]).toMatch(/^[0-9a-f]{64}$/)
       for (const id of ["website_surface", "edge_headers", "edge_proof", "cache", "version"]) {
         expect(item(body, id)?.state, id).toBe("pass")
       }
-      // Two plain sequential GETs, each with its own nonce, reaching the edge with the original Host.
-      expect(edge.requests() - before).toBe(2)
+      // Two plain sequential GETs through the edge: the first reached the origin, the second was a HIT.
+      expect(origin.requests() - before).toBe(1)
+      expect(origin.hosts().at(-1)).toBe("origin.warm-site.test")
+    })
+
+    it("given a probe, then each carries its own nonce and keeps the surface's Host", async () => {
+      await ownerOf("nonces")
+      await createTenant("nonce-site", true)
+      await check("nonce-site")
       const sent = edge.requestHeaders().slice(-2)
       expect(sent.map((headers) => headers.host)).toEqual([
-        "warm-site.cachely.localhost",
-        "warm-site.cachely.localhost"
+        "nonce-site.cachely.localhost",
+        "nonce-site.cachely.localhost"
       ])
+      expect(sent[0]!["x-cachely-nonce"]).toMatch(/^nonce_/)
       expect(sent[0]!["x-cachely-nonce"]).not.toBe(sent[1]!["x-cachely-nonce"])
     })
 
-    it("given an active custom domain served by the edge, then the production surface is probed", async () => {
+    it("given an active custom domain served by the reference edge, then the production surface is probed", async () => {
       await ownerOf("prod")
       await createTenant("prod-site", true)
       await activeDomain("prod-site", "www.prod-site.test")
+      await projected("host:www.prod-site.test", "prod-site")
       const { body } = await check("prod-site")
       expect(body).toMatchObject({
         state: "implemented",
@@ -225,7 +306,7 @@ for (const target of databaseTargets) {
       expect(item(body, "edge_proof")?.detail).toMatch(/wrong/)
     })
 
-    it("given the edge serving an older version than the stored one, then active_needs_attention", async () => {
+    it("given an edge serving an older version than the stored one, then active_needs_attention", async () => {
       await ownerOf("stale")
       await createTenant("stale-site", true)
       servedVersion.set("stale-site.cachely.localhost", "0")
