@@ -127,7 +127,7 @@ for (const target of databaseTargets) {
     const projected = async (key: string, fragment = "") => {
       for (let tries = 0; tries < 200; tries++) {
         const value = await server.run(Effect.flatMap(Kv, (kv) => kv.get(key)))
-        if (value !== undefined && value.includes(fragment)) return
+        if (value?.includes(fragment)) return
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
       throw new Error(`${key} was never written with ${fragment}`)
