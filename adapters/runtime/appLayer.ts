@@ -35,7 +35,6 @@ import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
 import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
-import * as SqlSurfaceDomains from "../sql/SqlSurfaceDomains.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
 import { loadEdgeSealKey, loadEdgeTokens } from "./edgeKeys.ts"
@@ -209,8 +208,7 @@ export const checksLayer = (settings: Settings) =>
       dataDir: settings.dataDir,
       production: settings.production
     }),
-    CheckQuotaLive.layer(settings.checkRateLimit),
-    SqlSurfaceDomains.layer
+    CheckQuotaLive.layer(settings.checkRateLimit)
   )
 
 /** The running application: the core plus its projectors and scheduler. */

@@ -128,6 +128,19 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     call: (f) => ({ method: "PUT", path: `${tenant(f)}/api-token`, body: { token: "s3cr3t" } }),
     expected: editorUp
   },
+  // The outbound checks: read-only, viewer+ (the website URL is refused by the fetcher, fast).
+  "checks.cachelyCheck": {
+    call: (f) => ({ method: "POST", path: `${tenant(f)}/cachely-check` }),
+    expected: viewerUp
+  },
+  "checks.websiteImplementationCheck": {
+    call: (f) => ({
+      method: "POST",
+      path: `${tenant(f)}/website-implementation-check`,
+      body: { url: "http://127.0.0.1/" }
+    }),
+    expected: viewerUp
+  },
   "members.listMembers": {
     call: (f) => ({ method: "GET", path: `${tenant(f)}/members` }),
     expected: viewerUp

@@ -168,7 +168,9 @@ for (const target of databaseTargets) {
               removeCustomDomain: "editor",
               // The scheduler's re-check: editors (as verify) and the system.
               recheckCustomDomain: "editor",
-              requestLogs: "viewer"
+              requestLogs: "viewer",
+              cachelyCheck: "viewer",
+              websiteImplementationCheck: "viewer"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.
