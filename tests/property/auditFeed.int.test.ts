@@ -80,8 +80,9 @@ for (const target of databaseTargets) {
                         const outcomes = yield* store.appendMany(requests)
                         // A stream another writer moved first: that request wrote nothing; try it again.
                         if (outcomes.every((outcome) => outcome._tag === "Success")) {
-                          requests.forEach((request) =>
-                            versions.set(request.streamId, request.expectedVersion + write.events)
+                          for (const request of requests) {
+ versions.set(request.streamId, request.expectedVersion + write.events)
+ }
                           )
                           return
                         }
