@@ -81,9 +81,8 @@ for (const target of databaseTargets) {
                         // A stream another writer moved first: that request wrote nothing; try it again.
                         if (outcomes.every((outcome) => outcome._tag === "Success")) {
                           for (const request of requests) {
- versions.set(request.streamId, request.expectedVersion + write.events)
- }
-                          )
+                            versions.set(request.streamId, request.expectedVersion + write.events)
+                          }
                           return
                         }
                         for (const [i, outcome] of outcomes.entries()) {
