@@ -1,6 +1,6 @@
 import { edgeHeaders } from "../domain/edge/headers.ts"
 import type { CacheOutcome, RequestLogRecord, Surface } from "../domain/edge/requestLog.ts"
-import type { EdgeSnapshot } from "../domain/edge/snapshot.ts"
+import { type EdgeSnapshot, overQuotaAt } from "../domain/edge/snapshot.ts"
 import { refusedUpstreamHost } from "./address.ts"
 import type { CachedResponse, EdgeCache, LogSink, SnapshotSource, UpstreamFetch } from "./ports.ts"
 import { assetHosts, cacheKey, lookupSnapshot, normalizeHost, parseSnapshot, surfaceOf } from "./routing.ts"
@@ -149,6 +149,8 @@ export const makeEdge = (options: EdgeOptions) => {
       [edgeHeaders.requestId, requestId],
       [edgeHeaders.cacheStatus, cacheStatus]
     )
+    if (served?.snapshot.overQuota === true && overQuotaAt(served.snapshot, new Date(now())))
+      headers.push(["x-cachely-quota", "over"])
     const nonce = request.headers.get(edgeHeaders.nonce)
     if (
       nonce !== null &&
@@ -308,6 +310,24 @@ export const makeEdge = (options: EdgeOptions) => {
     if (snapshot === undefined)
       return refuse(503, "unavailable", "This site's configuration cannot be read; try again later.")
     const served: Served = { snapshot, host, surface, version: versionOf(snapshot, surface) }
+    // Over the plan's monthly quota (analytics): reported on every answer, refused when the plan blocks.
+    if (
+      snapshot.overQuota === true &&
+      snapshot.quotaAction === "block" &&
+      overQuotaAt(snapshot, new Date(now()))
+    ) {
+      const at = new Date(now())
+      const nextMonth = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)
+      const refused = await refuse(
+        429,
+        "rate_limited",
+        "This site has used its plan's monthly quota.",
+        served,
+        true
+      )
+      refused.headers.push(["retry-after", String(Math.max(1, Math.ceil((nextMonth - at.getTime()) / 1000)))])
+      return refused
+    }
 
     // Where the request goes, and what it carries there.
     const target = await resolveTarget(snapshot, surface, url)

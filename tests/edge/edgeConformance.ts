@@ -255,6 +255,44 @@ export const edgeConformance = (name: string, start: StartEdge) =>
       })
     })
 
+    describe("monthly quota", () => {
+      const thisMonth = () => new Date().toISOString().slice(0, 7)
+      it("given a tenant over quota this month that only reports, then it is served with x-cachely-quota: over", async () => {
+        const slug = await given("quota-report", () => ({
+          overQuota: true,
+          quotaMonth: thisMonth(),
+          quotaAction: "report"
+        }))
+        const reply = await get(hostOf(slug), "/quota")
+        expect(reply.status).toBe(200)
+        expect(reply.headers["x-cachely-quota"]).toBe("over")
+      })
+
+      it("given a tenant over quota this month that blocks, then 429 rate_limited with Retry-After, and the origin is not asked", async () => {
+        const slug = await given("quota-block", () => ({
+          overQuota: true,
+          quotaMonth: thisMonth(),
+          quotaAction: "block"
+        }))
+        const before = site.seen.length
+        const reply = await get(hostOf(slug), "/quota")
+        expectEnvelope(reply, 429, "rate_limited")
+        expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0)
+        expect(site.seen.length).toBe(before)
+      })
+
+      it("given a tenant over quota in a past month, then it is served as usual", async () => {
+        const slug = await given("quota-past", () => ({
+          overQuota: true,
+          quotaMonth: "2020-01",
+          quotaAction: "block"
+        }))
+        const reply = await get(hostOf(slug), "/quota")
+        expect(reply.status).toBe(200)
+        expect(reply.headers["x-cachely-quota"]).toBeUndefined()
+      })
+    })
+
     describe("the API proxy", () => {
       it("given a bearer API, then the token is injected upstream and appears nowhere in the answer", async () => {
         const slug = await given("bearer", (slug) => ({
