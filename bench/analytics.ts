@@ -123,6 +123,39 @@ const time = async (effect: () => Promise<unknown>) => {
   return samples.sort((a, b) => a - b)
 }
 
+/** The table of what is measured so far (printed after each size, so a long run shows its rows early). */
+const report = (results: ReadonlyMap<number, ReadonlyMap<string, ReadonlyArray<number>>>) => {
+  const sizes = [...results.keys()]
+  const table: Array<Row> = []
+  const [small, large] = [sizes[0]!, sizes.at(-1)!]
+  for (const label of results.get(small)!.keys()) {
+    for (const size of sizes) {
+      const samples = results.get(size)!.get(label)!
+      const baseline = label.startsWith("baseline")
+      table.push({
+        engine: "postgres",
+        row: `${label} @ ${size.toLocaleString("en-US")}`,
+        measured: `p50 ${fmtMs(percentile(samples, 50))}, p99 ${fmtMs(percentile(samples, 99))}`,
+        target: baseline || size !== large ? "" : "p50 <= 20 ms",
+        met: baseline || size !== large ? undefined : percentile(samples, 50) <= 20
+      })
+    }
+    if (sizes.length > 1) {
+      const ratio =
+        percentile(results.get(large)!.get(label)!, 50) / percentile(results.get(small)!.get(label)!, 50)
+      const baseline = label.startsWith("baseline")
+      table.push({
+        engine: "postgres",
+        row: `${label}: p50 ${large.toLocaleString("en-US")} / ${small.toLocaleString("en-US")}`,
+        measured: ratio.toFixed(2),
+        target: baseline ? "" : "<= 1.2",
+        met: baseline ? undefined : ratio <= 1.2
+      })
+    }
+  }
+  printTable(table)
+}
+
 const program = Effect.gen(function* () {
   const name = `tenantry_bench_analytics_${Date.now().toString(36)}`
   yield* Effect.acquireRelease(admin(`CREATE DATABASE ${name}`), () =>
@@ -187,35 +220,9 @@ const program = Effect.gen(function* () {
       )
     )
     results.set(size, rows)
+    if (size !== sizes.at(-1)) report(results)
   }
-  const table: Array<Row> = []
-  const [small, large] = [sizes[0]!, sizes.at(-1)!]
-  for (const label of results.get(small)!.keys()) {
-    for (const size of sizes) {
-      const samples = results.get(size)!.get(label)!
-      const baseline = label.startsWith("baseline")
-      table.push({
-        engine: "postgres",
-        row: `${label} @ ${size.toLocaleString("en-US")}`,
-        measured: `p50 ${fmtMs(percentile(samples, 50))}, p99 ${fmtMs(percentile(samples, 99))}`,
-        target: baseline || size !== large ? "" : "p50 <= 20 ms",
-        met: baseline || size !== large ? undefined : percentile(samples, 50) <= 20
-      })
-    }
-    if (sizes.length > 1) {
-      const ratio =
-        percentile(results.get(large)!.get(label)!, 50) / percentile(results.get(small)!.get(label)!, 50)
-      const baseline = label.startsWith("baseline")
-      table.push({
-        engine: "postgres",
-        row: `${label}: p50 ${large.toLocaleString("en-US")} / ${small.toLocaleString("en-US")}`,
-        measured: ratio.toFixed(2),
-        target: baseline ? "" : "<= 1.2",
-        met: baseline ? undefined : ratio <= 1.2
-      })
-    }
-  }
-  printTable(table)
+  report(results)
 })
 
 Effect.runPromise(Effect.scoped(program)).catch((error) => {
