@@ -237,6 +237,12 @@ const refused: ReadonlyArray<Refused> = [
   auditQuery("beforeId", { beforeId: "0" }),
   auditQuery("beforeId", { beforeId: "-1" }),
   auditQuery("beforeId", { beforeId: "abc" }),
+  // The audit feeds' checkpoint (refused before any stream starts).
+  ...[`${tenantPath}/audit-events/stream`, "/api/audit-events/stream"].flatMap((path) =>
+    ["-1", "abc", "1.5"].map(
+      (after): Refused => ({ method: "get", path, field: "after", what: `after=${after}`, query: { after } })
+    )
+  ),
   // members and invites
   invite("email", "no @", { email: "not-an-email", role: "editor" }),
   invite("email", "an undotted domain", { email: "ann@example", role: "editor" }),
