@@ -287,6 +287,12 @@ const refused: ReadonlyArray<Refused> = [
   logsQuery("from", { from: "yesterday" }),
   logsQuery("from", { from: "2026-12-32" }),
   logsQuery("to", { to: "2026-12-05T25:00:00Z" }),
+  // The audit feeds' checkpoint (refused before any stream starts).
+  ...[`${tenantPath}/audit-events/stream`, "/api/audit-events/stream"].flatMap((path) =>
+    ["-1", "abc", "1.5"].map(
+      (after): Refused => ({ method: "get", path, field: "after", what: `after=${after}`, query: { after } })
+    )
+  ),
   // members and invites
   invite("email", "no @", { email: "not-an-email", role: "editor" }),
   invite("email", "an undotted domain", { email: "ann@example", role: "editor" }),

@@ -11,8 +11,7 @@ export const auditStreamQuery = documentedQuery({
       Schema.check(Schema.isGreaterThanOrEqualTo(0)),
       Schema.annotate({
         description:
-          "Resume after this event id (0 or absent: from the first event). A Last-Event-ID header wins over it.",
-        examples: [1234]
+          "Resume after this event id (0 or absent: from the first event). A Last-Event-ID header wins over it."
       })
     )
   )

@@ -43,8 +43,7 @@ const tenantAsOfQuery = documentedQuery({
   asOf: Schema.optional(
     Schema.String.annotate({
       description:
-        "An event id (the state right after that event, in the log's commit order) or an ISO 8601 time (after every event recorded then or before; without a zone, UTC). Anything else is 400; an id no event has is 400.",
-      examples: ["1234", "2026-12-05T08:00:00Z"]
+        "An event id (the state right after that event, in the log's commit order) or an ISO 8601 time (after every event recorded then or before; without a zone, UTC). Anything else is 400; an id no event has is 400."
     })
   )
 })
