@@ -33,6 +33,28 @@ module.exports = {
       from: { path: "^application/" },
       to: { path: "^node_modules/", pathNot: "^node_modules/effect/" }
     },
+    {
+      name: "edge-stands-alone",
+      comment: "the reference edge (edge/) shares the domain's types and nothing else of the control plane",
+      severity: "error",
+      from: { path: "^edge/" },
+      to: { path: "^(application|adapters|apps|tests|bench)/" }
+    },
+    {
+      name: "edge-runs-anywhere",
+      comment: "edge/ outside edge/node/ runs in Workers too: Web APIs only, no package, no node: module",
+      severity: "error",
+      from: { path: "^edge/", pathNot: "^edge/node/" },
+      to: { pathNot: ["^edge/", "^domain/edge/"], dependencyTypesNot: ["type-only"] }
+    },
+    {
+      name: "only-apps-use-the-edge",
+      comment:
+        "the edge is a composition of its own: apps/ (and tests, benches) start it, nothing else imports it",
+      severity: "error",
+      from: { path: "^(domain|application|adapters)/" },
+      to: { path: "^edge/" }
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
     { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } }
   ],

@@ -8,6 +8,14 @@ import {
   cacheVersionsStateVersion
 } from "../domain/cacheVersions/index.ts"
 import {
+  type CustomDomainCommand,
+  type CustomDomainError,
+  type CustomDomainEvent,
+  type CustomDomainState,
+  customDomainDecider,
+  customDomainStateVersion
+} from "../domain/customDomain/index.ts"
+import {
   type MembershipCommand,
   type MembershipError,
   type MembershipEvent,
@@ -15,6 +23,14 @@ import {
   membershipDecider,
   membershipStateVersion
 } from "../domain/membership/index.ts"
+import {
+  type QuotaCommand,
+  type QuotaError,
+  type QuotaEvent,
+  type QuotaState,
+  quotaDecider,
+  quotaStateVersion
+} from "../domain/quota/index.ts"
 import {
   type TenantCommand,
   type TenantError,
@@ -31,7 +47,14 @@ import {
   webhookDecider,
   webhookStateVersion
 } from "../domain/webhook/index.ts"
-import { cacheVersionsCodec, membershipCodec, tenantCodec, webhookCodec } from "./events/catalog.ts"
+import {
+  cacheVersionsCodec,
+  customDomainCodec,
+  membershipCodec,
+  quotaCodec,
+  tenantCodec,
+  webhookCodec
+} from "./events/catalog.ts"
 import type { Aggregate } from "./handleCommand.ts"
 
 /**
@@ -89,5 +112,30 @@ export const webhookAggregate: Aggregate<WebhookCommand, WebhookEvent, WebhookSt
   codec: webhookCodec,
   load: "fold",
   stateVersion: webhookStateVersion,
+  snapshotEvery: 100
+}
+
+/** One hostname's stream: its claim and status (only transitions are events, so it stays short). */
+export const customDomainAggregate: Aggregate<
+  CustomDomainCommand,
+  CustomDomainEvent,
+  CustomDomainState,
+  CustomDomainError
+> = {
+  name: "customDomain",
+  decider: customDomainDecider,
+  codec: customDomainCodec,
+  load: "fold",
+  stateVersion: customDomainStateVersion,
+  snapshotEvery: 100
+}
+
+/** Quota crossings: at most four a month, folded (snapshots every 100). */
+export const quotaAggregate: Aggregate<QuotaCommand, QuotaEvent, QuotaState, QuotaError> = {
+  name: "quota",
+  decider: quotaDecider,
+  codec: quotaCodec,
+  load: "fold",
+  stateVersion: quotaStateVersion,
   snapshotEvery: 100
 }

@@ -1,15 +1,33 @@
+import { recordQuotaUsage } from "./analytics/quotas.ts"
+import {
+  readAnalytics,
+  readBandwidthDaily,
+  readTenantUsage,
+  readUsageAcrossTenants
+} from "./analytics/readAnalytics.ts"
+import { cachelyCheck } from "./checks/cachelyCheck.ts"
+import { websiteImplementationCheck } from "./checks/websiteImplementationCheck.ts"
+import {
+  addCustomDomain,
+  listCustomDomains,
+  recheckCustomDomain,
+  removeCustomDomain,
+  verifyCustomDomain
+} from "./customDomains/customDomains.ts"
 import { requestLogs } from "./logs/readRequestLogs.ts"
 import { acceptInvite } from "./members/acceptInvite.ts"
 import { inviteMember } from "./members/inviteMember.ts"
 import { listMembers } from "./members/listMembers.ts"
 import { changeMemberRole, removeMember, revokeInvite } from "./members/manageMembers.ts"
 import { saveApiConfig, saveApiToken } from "./tenants/apiConfig.ts"
-import { auditEvents } from "./tenants/auditEvents.ts"
+import { auditEvents, auditHead } from "./tenants/auditEvents.ts"
+import { globalAuditFeed, tenantAuditFeed } from "./tenants/auditFeed.ts"
 import { createTenant } from "./tenants/createTenant.ts"
 import { deleteTenant } from "./tenants/deleteTenant.ts"
 import { getTenant, listTenants, slugAvailability } from "./tenants/readTenants.ts"
 import { refreshCache } from "./tenants/refreshCache.ts"
 import { resyncEdgeConfig } from "./tenants/resyncEdgeConfig.ts"
+import { tenantAsOf } from "./tenants/tenantAsOf.ts"
 import { updateTenant } from "./tenants/updateTenant.ts"
 import {
   cacheRefreshWebhookEvents,
@@ -28,11 +46,14 @@ import { ensureWebhookSecret, rotateWebhookSecret } from "./webhooks/siteWebhook
  */
 export const tenantUseCases = {
   getTenant,
+  tenantAsOf,
   updateTenant,
   deleteTenant,
   refreshCache,
   resyncEdgeConfig,
   auditEvents,
+  auditHead,
+  tenantAuditFeed,
   saveApiConfig,
   saveApiToken,
   listMembers,
@@ -47,7 +68,25 @@ export const tenantUseCases = {
   regenerateCacheRefreshWebhook,
   deleteCacheRefreshWebhook,
   cacheRefreshWebhookEvents,
-  requestLogs
+  requestLogs,
+  listCustomDomains,
+  addCustomDomain,
+  verifyCustomDomain,
+  removeCustomDomain,
+  recheckCustomDomain,
+  readAnalytics,
+  readBandwidthDaily,
+  readTenantUsage,
+  recordQuotaUsage,
+  cachelyCheck,
+  websiteImplementationCheck
 }
 
-export const userUseCases = { listTenants, createTenant, slugAvailability, acceptInvite }
+export const userUseCases = {
+  listTenants,
+  createTenant,
+  slugAvailability,
+  acceptInvite,
+  readUsageAcrossTenants,
+  globalAuditFeed
+}

@@ -1,11 +1,16 @@
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { allowedMethods } from "./allowedMethods.ts"
 import { Api } from "./api/Api.ts"
+import { type AuditStreamSettings, AuditStreams } from "./auditStreams.ts"
 import { envelope } from "./envelope.ts"
+import { AnalyticsHandlers, UsageHandlers } from "./handlers/analytics.ts"
+import { AuditHandlers } from "./handlers/audit.ts"
+import { ChecksHandlers } from "./handlers/checks.ts"
+import { ConfigHandlers, DomainsHandlers } from "./handlers/domains.ts"
 import { EdgeAuthenticationLive, EdgeLogsHandlers, LogsHandlers } from "./handlers/logs.ts"
 import { InvitesHandlers, MembersHandlers } from "./handlers/members.ts"
 import {
@@ -36,13 +41,19 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
   Layer.provide([
     TenantsHandlers,
     TenantHandlers,
+    ChecksHandlers,
     MembersHandlers,
     InvitesHandlers,
+    AuditHandlers,
     SystemHandlers,
     WebhooksHandlers,
     WebhookReceiversHandlers,
+    DomainsHandlers,
+    ConfigHandlers,
     LogsHandlers,
-    EdgeLogsHandlers
+    EdgeLogsHandlers,
+    UsageHandlers,
+    AnalyticsHandlers
   ]),
   Layer.provide([
     AuthenticationLive,
@@ -67,6 +78,7 @@ export const routes = HttpApiBuilder.layer(Api, { openapiPath }).pipe(
 export interface ServeOptions extends HttpSettingsShape {
   readonly port: number
   readonly host: string
+  readonly auditStreams?: AuditStreamSettings | undefined
 }
 
 /**
@@ -75,6 +87,24 @@ export interface ServeOptions extends HttpSettingsShape {
  * those in the envelope too.
  */
 export const serve = (options: ServeOptions) =>
+  endAuditStreamsFirst.pipe(
+    Layer.provideMerge(serveRoutes(options)),
+    Layer.provideMerge(AuditStreams.layer(options.auditStreams))
+  )
+
+/**
+ * Built after the server, so released before it: at shutdown the audit feeds end (each with
+ * its resume message) before the server stops taking requests and waits for those in flight,
+ * which a feed, being endless, would otherwise hold until the grace period cut it.
+ */
+const endAuditStreamsFirst = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const streams = yield* AuditStreams
+    yield* Effect.addFinalizer(() => streams.endAll)
+  })
+)
+
+const serveRoutes = (options: ServeOptions) =>
   HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(
       NodeHttpServer.layer(
@@ -87,6 +117,10 @@ export const serve = (options: ServeOptions) =>
       )
     ),
     Layer.provide(
-      Layer.succeed(HttpSettings, { allowedOrigins: options.allowedOrigins, trustProxy: options.trustProxy })
+      Layer.succeed(HttpSettings, {
+        allowedOrigins: options.allowedOrigins,
+        trustProxy: options.trustProxy,
+        internalApiToken: options.internalApiToken
+      })
     )
   )

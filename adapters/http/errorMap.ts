@@ -8,7 +8,9 @@ import {
   InsufficientRole,
   NotFound,
   PlanLimit,
+  type RateLimited,
   SlugTaken,
+  TooManyRequests,
   ValidationFailed
 } from "./api/errors.ts"
 
@@ -23,6 +25,8 @@ export type UseCaseResponse =
   | Gone
   | PlanLimit
   | SlugTaken
+  | RateLimited
+  | TooManyRequests
 
 /** A refusal from the domain or the application: a stable `code`, and the details it names. */
 export interface Refusal {
@@ -74,6 +78,17 @@ const table: Record<string, (refusal: Refusal) => UseCaseResponse> = {
       plan: String(refusal.plan),
       maxTenants: Number(refusal.maxTenants)
     }),
+  // Custom domains (domain/customDomain, application/customDomains)
+  custom_domain_not_found: (refusal) =>
+    new NotFound({ message: `No custom domain "${String(refusal.hostname)}" on this tenant` }),
+  hostname_taken: (refusal) =>
+    new AlreadyExists({ message: `The hostname ${String(refusal.hostname)} is already added to a tenant` }),
+  domain_plan_limit: (refusal) =>
+    new PlanLimit({
+      message: `Your ${String(refusal.plan)} plan allows ${String(refusal.maxDomains)} custom domains per tenant`,
+      plan: String(refusal.plan),
+      maxDomains: Number(refusal.maxDomains)
+    }),
   // Command handling (application/handleCommand.ts, the event store)
   concurrency_conflict: conflict,
   unique_key_taken: conflict,
@@ -106,7 +121,15 @@ const table: Record<string, (refusal: Refusal) => UseCaseResponse> = {
     const reason = refusal.reason as "expired" | "revoked" | "used"
     return new Gone({ message: `This invite was ${reason === "used" ? "already used" : reason}`, reason })
   },
-  invite_email_mismatch: () => new Forbidden({ message: "This invite was sent to another email address" })
+  invite_email_mismatch: () => new Forbidden({ message: "This invite was sent to another email address" }),
+  // Rate limits of use cases (the checks' CheckQuota, a domain's verify calls): 429 with Retry-After
+  rate_limited: (refusal) => {
+    const retryAfter = Math.max(1, Math.ceil(Number(refusal.retryAfter ?? refusal.retryAfterSeconds ?? 1)))
+    return new TooManyRequests({
+      message: `Too many requests lately; retry in ${retryAfter} seconds`,
+      retryAfter
+    })
+  }
 }
 
 /** The codes the table answers (for the test that every refusal has a row). */

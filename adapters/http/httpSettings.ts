@@ -13,6 +13,8 @@ export interface HttpSettingsShape {
    * peer; n names it by the n-th entry from the right (see clientAddress.ts).
    */
   readonly trustProxy: number
+  /** `INTERNAL_API_TOKEN`: a bearer that may read the internal exports (the Traefik configuration) from anywhere. */
+  readonly internalApiToken?: string | undefined
 }
 
 export class HttpSettings extends Context.Service<HttpSettings, HttpSettingsShape>()(

@@ -1,4 +1,5 @@
 import { Deferred, Effect, Layer, Option, Result } from "effect"
+import { chainBody, chainHash, zeroHash } from "../../application/audit/chain.ts"
 import {
   type AppendOutcome,
   type AppendRequest,
@@ -52,20 +53,25 @@ export const make = Effect.sync(() => {
         }
         const stream = streams.get(request.streamId) ?? []
         streams.set(request.streamId, stream)
-        const events = request.events.map(
-          (event, i): RecordedEvent => ({
-            position: log.length + i + 1,
-            transactionId,
+        let prevHash = stream.at(-1)?.hash ?? zeroHash
+        const events = request.events.map((event, i): RecordedEvent => {
+          // Stored as the SQL store stores it: plain JSON.
+          const data = JSON.parse(JSON.stringify(event.data))
+          const fields = {
             streamId: request.streamId,
             streamVersion: request.expectedVersion + i + 1,
             tenantId: request.tenantId,
             type: event.type,
             schemaVersion: event.schemaVersion,
-            data: event.data,
+            recordedAt,
             metadata: event.metadata ?? request.metadata,
-            recordedAt
-          })
-        )
+            data
+          }
+          const hash = chainHash(prevHash, chainBody(fields))
+          const recorded = { ...fields, position: log.length + i + 1, transactionId, hash, prevHash }
+          prevHash = hash
+          return recorded
+        })
         for (const event of events) {
           log.push(event)
           stream.push(event)
@@ -86,9 +92,14 @@ export const make = Effect.sync(() => {
     readLastEvent: (streamId) => Effect.sync(() => streams.get(streamId)?.at(-1)),
     readStream: (streamId, fromVersion = 1) =>
       Effect.sync(() => (streams.get(streamId) ?? []).filter((event) => event.streamVersion >= fromVersion)),
-    readAll: (checkpoint, limit) =>
+    readAll: (checkpoint, limit, scope) =>
       Effect.sync(() => {
-        const events = log.filter((event) => after(event, checkpoint)).slice(0, limit)
+        const tenants = scope === undefined ? undefined : new Set(scope.tenantIds)
+        const events = log
+          .filter(
+            (event) => after(event, checkpoint) && (tenants === undefined || tenants.has(event.tenantId))
+          )
+          .slice(0, limit)
         const last = events.at(-1)
         return {
           events,
@@ -104,6 +115,28 @@ export const make = Effect.sync(() => {
           .reverse()
           .slice(0, page.limit + 1)
         return { events: matching.slice(0, page.limit), hasMore: matching.length > page.limit }
+      }),
+    tenantHead: (tenantId) =>
+      Effect.sync(() => {
+        const events = log.filter((event) => event.tenantId === tenantId)
+        const heads = [...streams.values()]
+          .map((stream) => stream.at(-1)!)
+          .filter((last) => last.tenantId === tenantId)
+          .sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0))
+        return {
+          position: events.at(-1)?.position ?? 0,
+          count: events.length,
+          streams: heads.map((last) => ({
+            streamId: last.streamId,
+            version: last.streamVersion,
+            hash: last.hash
+          }))
+        }
+      }),
+    checkpointAt: (position) =>
+      Effect.sync(() => {
+        const event = log[position - 1]
+        return event === undefined ? undefined : { transactionId: event.transactionId, position }
       }),
     headPosition: Effect.sync(() => log.length),
     awaitAppend: (timeoutMillis) =>

@@ -1,6 +1,8 @@
 import { join } from "node:path"
 import { Effect, Layer, Schedule } from "effect"
 import { Config, type TenantryConfig } from "../../application/config.ts"
+import { type DomainCheckRequirements, domainCheck } from "../../application/customDomains/domainCheckJob.ts"
+import { VerifyLimits } from "../../application/customDomains/verifyLimits.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
@@ -8,24 +10,34 @@ import { maintainLogPartitions } from "../../application/logs/maintainLogPartiti
 import { Ids } from "../../application/ports/Ids.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
+import { runScheduler, type ScheduledJob } from "../../application/schedulers/runScheduler.ts"
 import { loadOrCreateDevKeys } from "../auth/devKeys.ts"
 import * as JwtSessions from "../auth/JwtSessions.ts"
+import * as EdgeProofLive from "../crypto/edgeProof.ts"
+import * as EdgeSealLayer from "../crypto/edgeSeal.ts"
 import { loadMasterKey } from "../crypto/masterKey.ts"
 import * as SqlSecretBox from "../crypto/SqlSecretBox.ts"
 import * as WebhookSecrets from "../crypto/webhookSecrets.ts"
+import * as NodeDns from "../dns/NodeDns.ts"
 import { EdgeTokens, makeEdgeTokens } from "../http/edgeTokens.ts"
+import * as CloudflareKv from "../kv/CloudflareKv.ts"
 import * as FileKv from "../kv/FileKv.ts"
 import * as RedisKv from "../kv/RedisKv.ts"
 import * as LogMailer from "../mail/LogMailer.ts"
 import * as SmtpMailer from "../mail/SmtpMailer.ts"
+import * as CheckQuotaLive from "../outbound/checkQuota.ts"
+import * as HtmlPageReader from "../outbound/HtmlPageReader.ts"
+import * as UndiciOutboundFetch from "../outbound/UndiciOutboundFetch.ts"
 import type * as Database from "../sql/Database.ts"
 import * as LogsDatabase from "../sql/logs/LogsDatabase.ts"
 import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
+import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
+import * as SqlSurfaceDomains from "../sql/SqlSurfaceDomains.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
-import { loadEdgeTokens } from "./edgeKeys.ts"
+import { loadEdgeSealKey, loadEdgeTokens } from "./edgeKeys.ts"
 import type { Settings } from "./settings.ts"
 
 export const tenantryConfig = (settings: Settings): TenantryConfig => ({
@@ -35,6 +47,7 @@ export const tenantryConfig = (settings: Settings): TenantryConfig => ({
   defaultPlan: settings.defaultPlan,
   masterAdminUserIds: settings.masterAdminUserIds,
   inviteTtlHours: settings.inviteTtlHours,
+  domains: settings.domains,
   webhookRateLimits: settings.webhookRateLimits
 })
 
@@ -65,13 +78,31 @@ export const mailerLayer = (settings: Settings) =>
     ? LogMailer.layer
     : SmtpMailer.layer({ url: settings.smtpUrl, from: settings.mailFrom })
 
+/** Cloudflare Workers KV when configured, else Redis when REDIS_URL is set, else files in DATA_DIR. */
 export const kvLayer = (settings: Settings) =>
-  settings.redisUrl === undefined
-    ? FileKv.layer(join(settings.dataDir, "kv"))
-    : RedisKv.layer(settings.redisUrl)
+  settings.cloudflareKv !== undefined
+    ? CloudflareKv.layer(settings.cloudflareKv)
+    : settings.redisUrl === undefined
+      ? FileKv.layer(join(settings.dataDir, "kv"))
+      : RedisKv.layer(settings.redisUrl)
+
+/**
+ * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
+ * the node holding its lease. Add a job here; its rows name it in `scheduled_jobs`.
+ */
+export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<DomainCheckRequirements>> => [
+  domainCheck
+]
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
 export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjector(edgeConfigProjector)))
+
+/** Keeps the scheduler running for the layer's lifetime (one node at a time). */
+export const schedulerLayer = (settings: Settings) =>
+  Layer.effectDiscard(Effect.forkScoped(runScheduler(scheduledJobs(settings))))
+
+/** What runs in the background of a server: the projectors and the scheduler. */
+export const backgroundLayer = (settings: Settings) => Layer.merge(projectorsLayer, schedulerLayer(settings))
 
 /**
  * Everything the use cases need, on the configured storage: the core (event store,
@@ -94,17 +125,32 @@ export const coreLayer = (
       SqlSecretBox.layer
     )
   )
+  const edgeSeal = Layer.unwrap(
+    Effect.map(
+      loadEdgeSealKey({
+        settings: settings.edgeKeys,
+        dataDir: settings.dataDir,
+        production: settings.production
+      }),
+      EdgeSealLayer.layer
+    )
+  )
   return Layer.mergeAll(
     CommandHandler.layer,
+    edgeSeal,
     ProjectionWaits.layer,
+    VerifyLimits.layer,
     SqlTenantReadModel.layer,
     SqlMembersReadModel.layer,
+    SqlCustomDomainReadModel.layer,
     SqlWebhookStore.layer,
     WebhookSecrets.layer,
     mailerLayer(settings),
     secretBox,
     kvLayer(settings),
     sessionsLayer(settings),
+    NodeDns.layer({ servers: settings.dnsServers }),
+    checksLayer(settings),
     Ids.random,
     Layer.succeed(Config, tenantryConfig(settings)),
     logsLayer(settings, logsDatabase),
@@ -162,8 +208,24 @@ export const logMaintenanceLayer = Layer.effectDiscard(
   )
 )
 
-/** The running application: the core plus its projectors. */
+/** What the outbound checks need: the one outbound fetcher, the page reader, the edge proof, the quota. */
+export const checksLayer = (settings: Settings) =>
+  Layer.mergeAll(
+    UndiciOutboundFetch.layer({ overrides: settings.originOverrides, production: settings.production }).pipe(
+      Layer.provide(NodeDns.layer({ servers: settings.dnsServers }))
+    ),
+    HtmlPageReader.layer,
+    EdgeProofLive.layer({
+      settings: settings.edgeKeys,
+      dataDir: settings.dataDir,
+      production: settings.production
+    }),
+    CheckQuotaLive.layer(settings.checkRateLimit),
+    SqlSurfaceDomains.layer
+  )
+
+/** The running application: the core plus its projectors and scheduler. */
 export const appLayer = (settings: Settings) => {
   const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
-  return Layer.merge(projectorsLayer, logMaintenanceLayer).pipe(Layer.provideMerge(core))
+  return Layer.merge(backgroundLayer(settings), logMaintenanceLayer).pipe(Layer.provideMerge(core))
 }

@@ -1,7 +1,15 @@
+import { isIP } from "node:net"
 import { resolve } from "node:path"
 import { Schema } from "effect"
-import type { Plan } from "../../application/config.ts"
+import { type DomainSettings, defaultDomainSettings, type Plan } from "../../application/config.ts"
+import { parseDnsServers } from "../dns/NodeDns.ts"
 import { defaultWebhookRateLimits, type RateLimit, type WebhookRateLimits } from "../http/rateLimit.ts"
+import { defaultCheckRateLimit } from "../outbound/checkQuota.ts"
+import {
+  type OriginOverrides,
+  OriginOverridesError,
+  parseOriginOverrides
+} from "../outbound/originOverrides.ts"
 import { type EdgeKeySettings, edgeKeySettingsFromEnv } from "./edgeKeys.ts"
 
 /** Everything the environment configures (CONTRACT.md, Configuration), parsed once. */
@@ -32,12 +40,37 @@ export interface Settings {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How many proxies in front are trusted to name the client in X-Forwarded-For (see parseTrustProxy). */
   readonly trustProxy: number
+  /** Resolvers the `Dns` port asks (`DNS_SERVERS`); undefined: the system's. */
+  readonly dnsServers: ReadonlyArray<string> | undefined
+  /** Custom domains: EDGE_IPS, DOMAIN_CHECK_SCHEDULE, … (see parseDomainSettings). */
+  readonly domains: DomainSettings
+  /** `INTERNAL_API_TOKEN`: a bearer that may read internal endpoints (the Traefik export) from anywhere. */
+  readonly internalApiToken: string | undefined
   /** EDGE_SEAL_KEY, EDGE_TOKENS, EDGE_TOKEN as given; loaded (or generated in development) by edgeKeys.ts. */
   readonly edgeKeys: EdgeKeySettings
   /** `postgres://…` of the logs database; unset, beside the event store's (see LogsDatabase.ts). */
   readonly logsDatabaseUrl: string | undefined
   /** Days of request logs kept (`LOG_RETENTION_DAYS`, default 30). */
   readonly logRetentionDays: number
+  /**
+   * CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID, CLOUDFLARE_API_TOKEN (all three or
+   * none; CLOUDFLARE_API_BASE_URL optional): the snapshot writer's KV is that Workers KV
+   * namespace, written through Cloudflare's REST API (adapters/kv/CloudflareKv.ts).
+   */
+  readonly cloudflareKv:
+    | {
+        readonly accountId: string
+        readonly namespaceId: string
+        readonly apiToken: string
+        readonly apiBaseUrl: string | undefined
+      }
+    | undefined
+  /** `ORIGIN_OVERRIDES`: origins the outbound fetcher sends elsewhere (never in production; see originOverrides.ts). */
+  readonly originOverrides: OriginOverrides
+  /** `CHECK_RATE_LIMIT` (`<burst>/<perSecond>`): each tenant's token bucket for the outbound checks. */
+  readonly checkRateLimit: RateLimit
+  /** The audit feeds' heartbeat and per-user connection cap (AUDIT_FEED_HEARTBEAT_MS, AUDIT_FEED_STREAMS_PER_USER). */
+  readonly auditStreams: { readonly heartbeatMillis: number; readonly streamsPerUser: number }
 }
 
 export class SettingsError extends Schema.TaggedError<SettingsError>()("SettingsError", {
@@ -52,9 +85,18 @@ const list = (value: string | undefined) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0)
 
+const PlanCount = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
+
 const PlansJson = Schema.Record(
   Schema.String,
-  Schema.Struct({ maxTenants: Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0))) })
+  Schema.Struct({
+    maxTenants: PlanCount,
+    maxDomains: Schema.optionalKey(PlanCount),
+    // Monthly quotas (analytics): crossing 80 %/100 % is recorded; `block` makes the edge refuse.
+    maxRequestsPerMonth: Schema.optional(PlanCount),
+    maxBandwidthBytesPerMonth: Schema.optional(PlanCount),
+    quotaAction: Schema.optional(Schema.Literals(["report", "block"]))
+  })
 )
 
 const fail = (message: string): never => {
@@ -92,6 +134,21 @@ const parseRetentionDays = (raw: string | undefined): number => {
   return Number.isInteger(days) && days >= 1 && days <= 3650
     ? days
     : fail(`LOG_RETENTION_DAYS must be a whole number of days from 1 to 3650, not "${raw}"`)
+}
+
+/** A whole number within bounds, or its default when unset. */
+const parseBoundedInt = (
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number
+) => {
+  if (raw === undefined || raw.trim() === "") return fallback
+  const value = Number(raw)
+  return Number.isInteger(value) && value >= min && value <= max
+    ? value
+    : fail(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`)
 }
 
 const nonEmpty = (value: string | undefined) =>
@@ -142,9 +199,32 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv): Settings => {
     },
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS, publicBaseUrl),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    dnsServers: parseDnsServerSetting(env.DNS_SERVERS),
+    domains: parseDomainSettings(env),
+    internalApiToken: nonEmpty(env.INTERNAL_API_TOKEN),
     edgeKeys: edgeKeySettingsFromEnv(env),
     logsDatabaseUrl: nonEmpty(env.LOGS_DATABASE_URL),
-    logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS)
+    logRetentionDays: parseRetentionDays(env.LOG_RETENTION_DAYS),
+    cloudflareKv: parseCloudflareKv(env),
+    originOverrides: parseOriginOverridesSetting(env.ORIGIN_OVERRIDES, production),
+    checkRateLimit: parseRateLimit("CHECK_RATE_LIMIT", env.CHECK_RATE_LIMIT, defaultCheckRateLimit),
+    auditStreams: {
+      // At most 15 s (CONTRACT: a heartbeat at least every 15 s); lower for tests.
+      heartbeatMillis: parseBoundedInt(
+        "AUDIT_FEED_HEARTBEAT_MS",
+        env.AUDIT_FEED_HEARTBEAT_MS,
+        10_000,
+        10,
+        15_000
+      ),
+      streamsPerUser: parseBoundedInt(
+        "AUDIT_FEED_STREAMS_PER_USER",
+        env.AUDIT_FEED_STREAMS_PER_USER,
+        5,
+        1,
+        1_000
+      )
+    }
   }
   if (production) {
     const missing = [
@@ -208,4 +288,83 @@ const parseTrustProxy = (raw: string | undefined): number => {
   return /^[1-9]\d{0,1}$/.test(value)
     ? Number(value)
     : fail(`TRUST_PROXY must be true, false or the number of proxies in front (1-99); got "${raw}"`)
+}
+
+/** `DNS_SERVERS`: comma-separated `ip`, `ip:port`, `[ipv6]:port`; unset or empty: the system's resolvers. */
+const parseDnsServerSetting = (raw: string | undefined): ReadonlyArray<string> | undefined => {
+  if (raw === undefined || raw.trim() === "") return undefined
+  const parsed = parseDnsServers(raw)
+  return "error" in parsed ? fail(parsed.error) : parsed
+}
+
+const positiveNumber = (name: string, raw: string | undefined, fallback: number, max: number): number => {
+  if (raw === undefined || raw.trim() === "") return fallback
+  const value = Number(raw)
+  return Number.isFinite(value) && value > 0 && value <= max
+    ? value
+    : fail(`${name} must be a number above 0 and at most ${max}, not "${raw}"`)
+}
+
+/** The custom-domain settings (CONTRACT "Custom domains", and the Traefik export's). */
+const parseDomainSettings = (env: NodeJS.ProcessEnv): DomainSettings => {
+  const edgeIps = list(env.EDGE_IPS)
+  for (const ip of edgeIps) if (isIP(ip) === 0) fail(`EDGE_IPS must list IP addresses; "${ip}" is not one`)
+  const schedule = list(env.DOMAIN_CHECK_SCHEDULE)
+  const checkScheduleSeconds =
+    schedule.length === 0
+      ? defaultDomainSettings.checkScheduleSeconds
+      : schedule.map((step) => positiveNumber("DOMAIN_CHECK_SCHEDULE (each step)", step, 1, 31_536_000))
+  const edgeUpstreams = list(env.EDGE_UPSTREAMS)
+  for (const upstream of edgeUpstreams) {
+    let ok = false
+    try {
+      const url = new URL(upstream)
+      ok =
+        (url.protocol === "http:" || url.protocol === "https:") && url.username === "" && url.password === ""
+    } catch {
+      ok = false
+    }
+    if (!ok)
+      fail(`EDGE_UPSTREAMS must list http(s) URLs such as http://127.0.0.1:8787; "${upstream}" is not one`)
+  }
+  return {
+    edgeIps,
+    checkScheduleSeconds,
+    activeRecheckSeconds: positiveNumber(
+      "DOMAIN_ACTIVE_RECHECK_SECONDS",
+      env.DOMAIN_ACTIVE_RECHECK_SECONDS,
+      defaultDomainSettings.activeRecheckSeconds,
+      31_536_000
+    ),
+    pendingTtlHours: positiveNumber(
+      "DOMAIN_PENDING_TTL_HOURS",
+      env.DOMAIN_PENDING_TTL_HOURS,
+      defaultDomainSettings.pendingTtlHours,
+      87_600
+    ),
+    acmeCaDomain: nonEmpty(env.ACME_CA_DOMAIN)?.trim().toLowerCase() ?? defaultDomainSettings.acmeCaDomain,
+    edgeUpstreams: edgeUpstreams.length === 0 ? defaultDomainSettings.edgeUpstreams : edgeUpstreams,
+    traefikCertResolver: nonEmpty(env.TRAEFIK_CERT_RESOLVER)?.trim()
+  }
+}
+
+/** The three Cloudflare KV settings together, or none of them. */
+const parseCloudflareKv = (env: NodeJS.ProcessEnv): Settings["cloudflareKv"] => {
+  const accountId = nonEmpty(env.CLOUDFLARE_ACCOUNT_ID)
+  const namespaceId = nonEmpty(env.CLOUDFLARE_KV_NAMESPACE_ID)
+  const apiToken = nonEmpty(env.CLOUDFLARE_API_TOKEN)
+  if (accountId === undefined && namespaceId === undefined && apiToken === undefined) return undefined
+  if (accountId === undefined || namespaceId === undefined || apiToken === undefined) {
+    return fail(
+      "Cloudflare KV needs CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_KV_NAMESPACE_ID and CLOUDFLARE_API_TOKEN together"
+    )
+  }
+  return { accountId, namespaceId, apiToken, apiBaseUrl: nonEmpty(env.CLOUDFLARE_API_BASE_URL) }
+}
+const parseOriginOverridesSetting = (raw: string | undefined, production: boolean): OriginOverrides => {
+  try {
+    return parseOriginOverrides(raw, production)
+  } catch (error) {
+    return fail(error instanceof OriginOverridesError ? error.message : String(error))
+  }
 }

@@ -1,5 +1,6 @@
 import { Effect, Layer, Result } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
+import { chainBody } from "../../application/audit/chain.ts"
 import {
   type AppendOutcome,
   type AppendRequest,
@@ -7,12 +8,16 @@ import {
   EventStore,
   type RecordedEvent,
   type Snapshot,
+  type TenantHead,
   UniqueKeyTaken,
   VersionConflict
 } from "../../application/ports/EventStore.ts"
 import { AppendSignal } from "./AppendSignal.ts"
 import type { InlineProjection, Remember, RememberedRow } from "./InlineProjection.ts"
-import { asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
+import { anyOf, asIso, asJson, asNumber, type EventRow, eventColumns, toRecordedEvent } from "./rows.ts"
+
+/** A stream's head hash before its first event: 32 zero bytes. */
+const zeroHashBytes = "decode(repeat('00', 32), 'hex')"
 
 /** Streams whose projection rows one store remembers, per projection (the oldest go first). */
 const rememberedStreams = 10_000
@@ -79,6 +84,8 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
       stream_id: string
       stream_version: unknown
       recorded_at: unknown
+      hash: string
+      prev_hash: string
     }
 
     /**
@@ -94,6 +101,17 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
      * `EXISTS`/`IN`, which it may turn into a hash over a scan of the whole table.
      */
     const insertEvents = (requests: ReadonlyArray<AppendRequest>, plans: ReadonlyArray<Plan> = []) =>
+      Effect.suspend(() => {
+        // One instant for the statement, in the chain's canonical spelling (milliseconds, UTC).
+        const recordedAt = new Date().toISOString()
+        return insertStatement(requests, plans, recordedAt)
+      })
+
+    const insertStatement = (
+      requests: ReadonlyArray<AppendRequest>,
+      plans: ReadonlyArray<Plan>,
+      recordedAt: string
+    ) =>
       sql<Row & Record<string, unknown>>`
         WITH request AS (
           SELECT * FROM jsonb_to_recordset(${JSON.stringify(
@@ -103,29 +121,54 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
               expected: request.expectedVersion,
               events: request.events,
               metadata: request.metadata,
-              guards: request.guards ?? null
+              guards: request.guards ?? null,
+              bodies: request.events.map((event, i) =>
+                chainBody({
+                  streamId: request.streamId,
+                  streamVersion: request.expectedVersion + i + 1,
+                  tenantId: request.tenantId,
+                  type: event.type,
+                  schemaVersion: event.schemaVersion,
+                  recordedAt,
+                  metadata: event.metadata ?? request.metadata,
+                  data: event.data
+                })
+              )
             }))
-          )}::jsonb) AS r(stream_id text, tenant_id text, expected int, events jsonb, metadata jsonb, guards jsonb)
+          )}::jsonb) AS r(stream_id text, tenant_id text, expected int, events jsonb, metadata jsonb, guards jsonb, bodies jsonb)
+        ), chain AS (
+          -- Each stream's chain goes on from its head hash (the stream row's), one link per event.
+          SELECT r.stream_id, h.prev, event_chain(h.prev, ARRAY(
+              SELECT b.body FROM jsonb_array_elements_text(r.bodies) WITH ORDINALITY AS b(body, n) ORDER BY b.n)) AS hashes
+          FROM request r, LATERAL (SELECT coalesce(
+            (SELECT s.head_hash FROM streams s WHERE s.stream_id = r.stream_id), ${sql.literal(zeroHashBytes)}) AS prev) h
         ), stream AS (
-          INSERT INTO streams (stream_id, tenant_id, version)
-          SELECT r.stream_id, r.tenant_id, r.expected + jsonb_array_length(r.events) FROM request r
+          INSERT INTO streams (stream_id, tenant_id, version, head_hash)
+          SELECT r.stream_id, r.tenant_id, r.expected + jsonb_array_length(r.events), c.hashes[jsonb_array_length(r.events)]
+          FROM request r JOIN chain c USING (stream_id)
           WHERE (r.expected = 0 OR (SELECT true FROM streams s WHERE s.stream_id = r.stream_id))
             AND (r.guards IS NULL OR NOT EXISTS (
               SELECT 1 FROM jsonb_to_recordset(r.guards) AS g("streamId" text, version int)
               WHERE coalesce((SELECT s.version FROM streams s WHERE s.stream_id = g."streamId"), 0) <> g.version))
           ORDER BY r.stream_id
-          ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version
+          -- The head hash is part of the compare-and-set: a chain can only go on from its head.
+          ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, head_hash = EXCLUDED.head_hash
             WHERE streams.version = (SELECT r.expected FROM request r WHERE r.stream_id = EXCLUDED.stream_id)
+              AND streams.head_hash = (SELECT c.prev FROM chain c WHERE c.stream_id = EXCLUDED.stream_id)
           RETURNING stream_id
         )
         , written AS (
-          INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata)
+          INSERT INTO events (stream_id, stream_version, tenant_id, type, schema_version, data, metadata,
+                              recorded_at, hash, prev_hash)
           SELECT r.stream_id, r.expected + e.ordinality::int, r.tenant_id, e.value->>'type',
-                 (e.value->>'schemaVersion')::int, e.value->'data', coalesce(e.value->'metadata', r.metadata)
-          FROM stream JOIN request r USING (stream_id),
+                 (e.value->>'schemaVersion')::int, e.value->'data', coalesce(e.value->'metadata', r.metadata),
+                 ${recordedAt}::timestamptz, c.hashes[e.ordinality],
+                 CASE WHEN e.ordinality = 1 THEN c.prev ELSE c.hashes[e.ordinality - 1] END
+          FROM stream JOIN request r USING (stream_id) JOIN chain c USING (stream_id),
                jsonb_array_elements(r.events) WITH ORDINALITY AS e(value, ordinality)
           ORDER BY r.stream_id, e.ordinality
-          RETURNING position, transaction_id::text AS transaction_id, stream_id, stream_version, recorded_at
+          RETURNING position, transaction_id::text AS transaction_id, stream_id, stream_version, recorded_at,
+                    encode(hash, 'hex') AS hash, encode(prev_hash, 'hex') AS prev_hash
         )${sql.join(
           " ",
           false,
@@ -173,7 +216,9 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
               schemaVersion: event.schemaVersion,
               data: event.data,
               metadata: event.metadata ?? request.metadata,
-              recordedAt
+              recordedAt,
+              hash: row.hash,
+              prevHash: row.prev_hash
             }
           }
           return { written, remembered }
@@ -413,10 +458,15 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
     // position alone could pass an event whose transaction commits later. Ordering by
     // (transaction id, position) and stopping below the oldest transaction still running
     // means everything handed out can never be preceded by something not yet visible.
-    const readAll = (after: Checkpoint, limit: number) =>
+    const readAll = (
+      after: Checkpoint,
+      limit: number,
+      scope?: { readonly tenantIds: ReadonlyArray<string> }
+    ) =>
       sql<EventRow>`SELECT ${sql.literal(eventColumns)} FROM events
         WHERE (transaction_id, position) > (${String(after.transactionId)}::xid8, ${after.position})
           AND transaction_id < ${sql.literal(readHorizon)}
+          ${scope === undefined ? sql`` : sql`AND tenant_id = ${anyOf(sql, scope.tenantIds)}`}
         -- Qualified: a bare transaction_id here would be the text alias of the select list.
         ORDER BY events.transaction_id, events.position
         LIMIT ${limit}`.pipe(
@@ -443,6 +493,30 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
           events: rows.slice(0, page.limit).map(toRecordedEvent),
           hasMore: rows.length > page.limit
         })),
+        Effect.orDie
+      )
+
+    const tenantHead = (tenantId: string) =>
+      sql<{ position: unknown; count: unknown; streams: unknown }>`
+        SELECT coalesce(max(position), 0) AS position, count(*) AS count,
+          (SELECT coalesce(jsonb_agg(jsonb_build_object('streamId', stream_id, 'version', version,
+              'hash', encode(head_hash, 'hex')) ORDER BY stream_id), '[]'::jsonb)
+            FROM streams WHERE tenant_id = ${tenantId}) AS streams
+        FROM events WHERE tenant_id = ${tenantId}`.pipe(
+        Effect.map((rows) => ({
+          position: asNumber(rows[0]!.position),
+          count: asNumber(rows[0]!.count),
+          streams: asJson<TenantHead["streams"]>(rows[0]!.streams)
+        })),
+        Effect.orDie
+      )
+
+    const checkpointAt = (position: number) =>
+      sql<{ transaction_id: unknown }>`SELECT transaction_id::text AS transaction_id FROM events
+        WHERE position = ${position}`.pipe(
+        Effect.map((rows): Checkpoint | undefined =>
+          rows[0] === undefined ? undefined : { transactionId: asNumber(rows[0].transaction_id), position }
+        ),
         Effect.orDie
       )
 
@@ -482,6 +556,8 @@ export const make = (inlineProjections: ReadonlyArray<InlineProjection>) =>
       readStream,
       readAll,
       readTenantLog,
+      tenantHead,
+      checkpointAt,
       headPosition,
       awaitAppend: appendSignal.wait,
       loadSnapshot,

@@ -28,10 +28,12 @@ export interface EventRow {
   readonly data: unknown
   readonly metadata: unknown
   readonly recorded_at: unknown
+  readonly hash: string | null
+  readonly prev_hash: string | null
 }
 
 export const eventColumns =
-  "position, transaction_id::text AS transaction_id, stream_id, stream_version, tenant_id, type, schema_version, data, metadata, recorded_at"
+  "position, transaction_id::text AS transaction_id, stream_id, stream_version, tenant_id, type, schema_version, data, metadata, recorded_at, encode(hash, 'hex') AS hash, encode(prev_hash, 'hex') AS prev_hash"
 
 export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   position: asNumber(row.position),
@@ -43,5 +45,8 @@ export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   schemaVersion: asNumber(row.schema_version),
   data: asJson<JsonObject>(row.data),
   metadata: asJson<EventMetadata>(row.metadata),
-  recordedAt: asIso(row.recorded_at)
+  recordedAt: asIso(row.recorded_at),
+  // A row written around the event store has no link: empty, which no verification accepts.
+  hash: row.hash ?? "",
+  prevHash: row.prev_hash ?? ""
 })

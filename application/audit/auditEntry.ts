@@ -16,16 +16,22 @@ export interface AuditEntry {
   readonly requestId: string | null
   readonly summary: string
   readonly data: Record<string, unknown>
+  /** The event's stream and its link in that stream's hash chain (application/audit/chain.ts). */
+  readonly stream: string
+  readonly hash: string
+  readonly prevHash: string
 }
 
 // Defence in depth: besides the fields each event declares sealed, anything named like
 // a secret is dropped, so a future event cannot leak one by forgetting to declare it.
 const secretLike = /secret|token|hash|password|sealed|ciphertext/i
 
-const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> => {
-  const sealed = new Set(sealedFieldsOf(type))
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !sealed.has(key) && !secretLike.test(key)))
-}
+/** Whether audit output (the API, the feeds, exports) leaves this data field of `type` out. */
+export const isRedacted = (type: string, key: string) =>
+  sealedFieldsOf(type).includes(key) || secretLike.test(key)
+
+const redact = (type: string, data: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(data).filter(([key]) => !isRedacted(type, key)))
 
 const summarize = (event: DomainEvent): string => {
   switch (event._tag) {
@@ -73,6 +79,22 @@ const summarize = (event: DomainEvent): string => {
       return `Cache-refresh webhook ${event.webhookId} secret regenerated`
     case "CacheRefreshWebhookDeleted":
       return `Cache-refresh webhook ${event.webhookId} deleted`
+    case "CustomDomainAdded":
+      return `Custom domain ${event.hostname} added (pending DNS verification)`
+    case "CustomDomainOwnershipVerified":
+      return `Custom domain ${event.hostname}: ownership verified`
+    case "CustomDomainActivated":
+      return `Custom domain ${event.hostname} active`
+    case "CustomDomainMisconfigured":
+      return `Custom domain ${event.hostname} misconfigured: ${event.reasons.join("; ")}`
+    case "CustomDomainExpired":
+      return `Custom domain ${event.hostname} expired (not verified in time)`
+    case "CustomDomainReopened":
+      return `Custom domain ${event.hostname} pending again (verification restarted)`
+    case "CustomDomainRemoved":
+      return `Custom domain ${event.hostname} removed`
+    case "QuotaThresholdReached":
+      return `${event.threshold} % of the monthly ${event.metric === "requests" ? "request" : "bandwidth"} limit reached in ${event.month} (${event.used} of ${event.limit})`
   }
 }
 
@@ -82,7 +104,10 @@ export const toAuditEntry = (stored: RecordedEvent): AuditEntry => {
     type: stored.type,
     occurredAt: stored.recordedAt,
     actor: stored.metadata.actor,
-    requestId: stored.metadata.requestId ?? null
+    requestId: stored.metadata.requestId ?? null,
+    stream: stored.streamId,
+    hash: stored.hash,
+    prevHash: stored.prevHash
   }
   if (!isDomainEventType(stored.type)) {
     return { ...base, summary: stored.type, data: {} }

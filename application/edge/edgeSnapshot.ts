@@ -4,11 +4,55 @@ import type { TenantView } from "../projections/tenantView.ts"
 
 export type { EdgeSnapshot }
 
+/** An active custom domain of the tenant, as the snapshot needs it. */
+export interface ActiveDomain {
+  readonly hostname: string
+  readonly activatedAt: string
+}
+
+/** Active hostnames, earliest-activated first (then by name, so the order is stable). */
+export const orderActive = (domains: ReadonlyArray<ActiveDomain>): ReadonlyArray<string> =>
+  [...domains]
+    .sort((a, b) =>
+      a.activatedAt < b.activatedAt
+        ? -1
+        : a.activatedAt > b.activatedAt
+          ? 1
+          : a.hostname < b.hostname
+            ? -1
+            : 1
+    )
+    .map((domain) => domain.hostname)
+
+/**
+ * Where visitors reach the website through us: `https://{hostname}` of the earliest-activated
+ * active custom domain, else the preview host when the site proxy is on, else null.
+ */
+export const publicOriginOf = (base: string, siteProxy: boolean, customDomains: ReadonlyArray<string>) =>
+  customDomains.length > 0 ? `https://${customDomains[0]}` : siteProxy ? base : null
+
+/** What the quota stream says for the snapshot: the newest month a limit was reached in full. */
+export interface SnapshotQuota {
+  readonly overMonth: string | null
+  readonly action: "report" | "block"
+}
+
+export const noQuota: SnapshotQuota = { overMonth: null, action: "report" }
+
 export const buildEdgeSnapshot = (
   view: TenantView,
-  config: Pick<TenantryConfig, "proxyBaseDomain">
+  config: Pick<TenantryConfig, "proxyBaseDomain">,
+  parts: {
+    readonly activeDomains?: ReadonlyArray<ActiveDomain>
+    /** The API token sealed for the edges (EdgeSeal), when the tenant has one. */
+    readonly sealedToken?: string | null
+    readonly quota?: SnapshotQuota
+  } = {}
 ): EdgeSnapshot => {
   const base = proxyBase(config, view.slug)
+  const customDomains = orderActive(parts.activeDomains ?? [])
+  const sealedToken = parts.sealedToken ?? null
+  const quota = parts.quota ?? noQuota
   const api = view.apiConfig
   const needsToken = api !== null && api.apiAuthMode !== "none"
   return {
@@ -17,7 +61,7 @@ export const buildEdgeSnapshot = (
     slug: view.slug,
     cms: view.cms,
     proxyBase: base,
-    publicOrigin: view.siteProxy ? base : null,
+    publicOrigin: publicOriginOf(base, view.siteProxy, customDomains),
     websiteOrigin: view.websiteDomain === null ? null : `https://${view.websiteDomain}`,
     siteProxy: view.siteProxy,
     cache: {
@@ -37,7 +81,8 @@ export const buildEdgeSnapshot = (
             cacheTTL: api.apiCacheTTL,
             cacheEnabled: api.cacheEnabled,
             previewEnabled: api.previewEnabled,
-            hasApiToken: view.hasApiToken
+            hasApiToken: view.hasApiToken,
+            sealedToken: view.hasApiToken ? sealedToken : null
           },
     gate: {
       apiProxy:
@@ -48,7 +93,10 @@ export const buildEdgeSnapshot = (
             : "open",
       siteProxy: view.siteProxy ? "open" : "closed"
     },
-    customDomains: [],
+    customDomains,
+    overQuota: quota.overMonth !== null,
+    quotaMonth: quota.overMonth,
+    quotaAction: quota.action,
     updatedAt: view.updatedAt
   }
 }

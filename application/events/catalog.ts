@@ -1,22 +1,41 @@
 import { type CacheVersionsEvent, cacheVersionsEvents } from "../../domain/cacheVersions/index.ts"
+import {
+  type CustomDomainEvent,
+  customDomainEnvelopeFields,
+  customDomainEvents
+} from "../../domain/customDomain/index.ts"
 import { type MembershipEvent, membershipEvents } from "../../domain/membership/index.ts"
+import { type QuotaEvent, quotaEvents } from "../../domain/quota/index.ts"
 import { type TenantEvent, tenantEvents } from "../../domain/tenant/index.ts"
 import { type WebhookEvent, webhookEnvelopeFields, webhookEvents } from "../../domain/webhook/index.ts"
 import type { RecordedEvent } from "../ports/EventStore.ts"
 import { type EventCodec, eventCodec } from "./codec.ts"
 
 /** Every event the log holds, whichever aggregate's stream it is in. */
-export type DomainEvent = TenantEvent | CacheVersionsEvent | MembershipEvent | WebhookEvent
+export type DomainEvent =
+  | TenantEvent
+  | CacheVersionsEvent
+  | MembershipEvent
+  | WebhookEvent
+  | CustomDomainEvent
+  | QuotaEvent
 export type DomainEventType = DomainEvent["_tag"]
 
 export const tenantCodec = eventCodec(tenantEvents)
 export const cacheVersionsCodec = eventCodec(cacheVersionsEvents)
 export const membershipCodec = eventCodec(membershipEvents)
 export const webhookCodec = eventCodec(webhookEvents, webhookEnvelopeFields)
+export const customDomainCodec = eventCodec(customDomainEvents, customDomainEnvelopeFields)
+export const quotaCodec = eventCodec(quotaEvents)
 
-const codecs = [tenantCodec, cacheVersionsCodec, membershipCodec, webhookCodec] as unknown as ReadonlyArray<
-  EventCodec<{ readonly _tag: string }>
->
+const codecs = [
+  tenantCodec,
+  cacheVersionsCodec,
+  membershipCodec,
+  webhookCodec,
+  customDomainCodec,
+  quotaCodec
+] as unknown as ReadonlyArray<EventCodec<{ readonly _tag: string }>>
 
 const byType = new Map<string, EventCodec<{ readonly _tag: string }>>()
 for (const codec of codecs) {

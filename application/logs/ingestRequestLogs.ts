@@ -1,6 +1,7 @@
 import { Clock, Effect, Result, Schema } from "effect"
 import { fastRequestLogRecord, RequestLogRecord } from "../../domain/edge/requestLog.ts"
 import { calendarFieldsExist } from "../../domain/shared/isoDate.ts"
+import { recordQuotasAfterIngest } from "../analytics/quotas.ts"
 import { formatIssues } from "../formatIssues.ts"
 import { RequestLogs } from "../ports/RequestLogs.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
@@ -108,6 +109,12 @@ export const ingestRequestLogs = Effect.fn("ingestRequestLogs")(function* (input
   }
 
   const outcome = yield* logs.ingest({ batchId: input.batchId, records })
+  // Quotas (analytics): thresholds newly reached by what was stored; nothing without a limit.
+  if (outcome.accepted > 0) {
+    yield* recordQuotasAfterIngest(records, input.batchId ?? "edge-logs").pipe(
+      Effect.catchCause((cause) => Effect.logWarning("quota check after ingest failed", cause))
+    )
+  }
   refusals.sort((a, b) => a.line - b.line)
   return {
     accepted: outcome.accepted,

@@ -38,6 +38,9 @@ export interface RecordedEvent {
   readonly data: JsonObject
   readonly metadata: EventMetadata
   readonly recordedAt: string
+  /** The stream's hash chain (hex SHA-256, application/audit/chain.ts): this event's link and the previous one's. */
+  readonly hash: string
+  readonly prevHash: string
 }
 
 /**
@@ -102,6 +105,17 @@ export interface AppendResult {
 /** One request's answer from `appendMany`: appended, or refused because its stream had moved on. */
 export type AppendOutcome = Result.Result<AppendResult, VersionConflict>
 
+/** Where a tenant's log stands: its newest event, its count, and each of its streams' chain head. */
+export interface TenantHead {
+  readonly position: number
+  readonly count: number
+  readonly streams: ReadonlyArray<{
+    readonly streamId: string
+    readonly version: number
+    readonly hash: string
+  }>
+}
+
 export interface TenantLogPage {
   readonly events: ReadonlyArray<RecordedEvent>
   readonly hasMore: boolean
@@ -145,16 +159,24 @@ export class EventStore extends Context.Service<
       streamId: string,
       fromVersion?: number
     ) => Effect.Effect<ReadonlyArray<RecordedEvent>>
-    /** The next committed events after `after`, at most `limit`, in commit-safe order. */
+    /**
+     * The next committed events after `after`, at most `limit`, in commit-safe order; with
+     * `tenantIds`, only those tenants' events (the same order, filtered).
+     */
     readonly readAll: (
       after: Checkpoint,
-      limit: number
+      limit: number,
+      scope?: { readonly tenantIds: ReadonlyArray<string> }
     ) => Effect.Effect<{ readonly events: ReadonlyArray<RecordedEvent>; readonly checkpoint: Checkpoint }>
     /** One tenant's events, newest first, keyset-paged on position. */
     readonly readTenantLog: (
       tenantId: string,
       page: { readonly beforePosition?: number | undefined; readonly limit: number }
     ) => Effect.Effect<TenantLogPage>
+    /** The tenant's newest event id, its event count and its streams' head hashes, in one snapshot. */
+    readonly tenantHead: (tenantId: string) => Effect.Effect<TenantHead>
+    /** Where a `readAll` reader stands right after the event at `position` (undefined: no such event). */
+    readonly checkpointAt: (position: number) => Effect.Effect<Checkpoint | undefined>
     /** The highest position written so far (0 for an empty log): how far readers have to go. */
     readonly headPosition: Effect.Effect<number>
     /**

@@ -9,6 +9,15 @@ import { typesOf } from "../events/catalog.ts"
  */
 export interface TenantView extends TenantRow {
   readonly versions: CacheVersions
+  /** Its custom domains, where a use case answering the tenant value read them (application/customDomains/summary.ts). */
+  readonly domains?: ReadonlyArray<DomainSummary> | undefined
+}
+
+/** A custom domain in the tenant value's `domains` (`activatedAt` decides `publicOrigin`). */
+export interface DomainSummary {
+  readonly hostname: string
+  readonly status: "pending" | "active" | "misconfigured" | "expired"
+  readonly activatedAt: string | null
 }
 
 /** `tenants`: what the tenant's own stream says. `null` is "no live tenant". */

@@ -17,3 +17,20 @@ export const auditEvents = tenantUseCase(
       return { events: log.events.map(toAuditEntry), hasMore: log.hasMore }
     })
 )
+
+/** The tenant's newest event id, its count, and each of its streams' version and head hash. */
+export const auditHead = tenantUseCase("auditHead", "viewer", (_context, access) =>
+  Effect.gen(function* () {
+    const store = yield* EventStore
+    const head = yield* store.tenantHead(access.tenant.tenantId)
+    return {
+      id: head.position,
+      count: head.count,
+      streams: head.streams.map((stream) => ({
+        stream: stream.streamId,
+        version: stream.version,
+        hash: stream.hash
+      }))
+    }
+  })
+)

@@ -1,17 +1,22 @@
 import { Effect } from "effect"
 import { type Slug, slugMessages, slugProblem } from "../../domain/tenant/index.ts"
 import { InvalidInput } from "../context.ts"
+import { withDomains, withDomainsOne } from "../customDomains/summary.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
 import { tenantUseCase, userUseCase } from "../useCase.ts"
 
 /** The tenant's configuration and state, as its read model has it. */
 export const getTenant = tenantUseCase("getTenant", "viewer", (_context, access) =>
-  Effect.succeed(access.tenant)
+  withDomainsOne(access.tenant)
 )
 
 /** Every live tenant the caller belongs to, with their role, oldest first. */
 export const listTenants = userUseCase("listTenants", (_context, user) =>
-  Effect.flatMap(Effect.service(TenantReadModel), (readModel) => readModel.listForUser(user.userId))
+  Effect.gen(function* () {
+    const tenants = yield* (yield* TenantReadModel).listForUser(user.userId)
+    const views = yield* withDomains(tenants.map((tenant) => tenant.view))
+    return tenants.map((tenant, i) => ({ ...tenant, view: views[i]! }))
+  })
 )
 
 /** Whether a slug is free: a malformed one is invalid input, a reserved one never available. */

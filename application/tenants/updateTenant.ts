@@ -9,6 +9,7 @@ import {
 } from "../../domain/tenant/index.ts"
 import { tenantAggregate } from "../aggregates.ts"
 import { InvalidInput, now } from "../context.ts"
+import { withDomainsOne } from "../customDomains/summary.ts"
 import { formatIssues } from "../formatIssues.ts"
 import { TenantReadModel } from "../ports/TenantReadModel.ts"
 import { runCommand } from "../runCommand.ts"
@@ -76,6 +77,6 @@ export const updateTenant = tenantUseCase("updateTenant", "editor", (context, ac
     )
     // The inline read model already holds the write: read your own writes.
     const view = yield* (yield* TenantReadModel).byId(tenantId)
-    return view === undefined ? yield* new TenantNotFound() : view
+    return view === undefined ? yield* new TenantNotFound() : yield* withDomainsOne(view)
   })
 )

@@ -1,9 +1,10 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, Layer, Option, Schema } from "effect"
+import { Console, Effect, Layer, Option, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
 import { databaseConfig } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
+import { exportTenant, tenantIdOfSlug, verifyChains } from "../../adapters/sql/auditChain.ts"
 import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
@@ -97,9 +98,77 @@ const projections = Command.make(
   })
 ).pipe(Command.withDescription("Show each async projection's checkpoint against the head of the log"))
 
+/** The tenant a slug named (live or deleted), or a refusal naming the slug. */
+const tenantNamed = (slug: string) =>
+  Effect.flatMap(tenantIdOfSlug(slug), (tenantId) =>
+    tenantId === undefined
+      ? Effect.fail(new CliError({ message: `No tenant was ever created as "${slug}"` }))
+      : Effect.succeed(tenantId)
+  )
+
+const auditVerify = Command.make(
+  "verify",
+  {
+    slug: Argument.String("slug").pipe(
+      Argument.withDescription("Only this tenant's streams"),
+      Argument.optional
+    )
+  },
+  Effect.fn(function* ({ slug }) {
+    yield* Effect.gen(function* () {
+      const tenantId = Option.isSome(slug) ? yield* tenantNamed(slug.value) : undefined
+      const result = yield* verifyChains(tenantId)
+      for (const link of result.broken) {
+        yield* Console.log(
+          `broken at id ${link.id ?? "-"} (stream ${link.stream}, version ${link.version ?? "-"}): ${link.problem}`
+        )
+      }
+      if (result.broken.length > 0) {
+        return yield* new CliError({
+          message: `${result.broken.length} of ${result.streams} streams broken (first at id ${result.broken[0]!.id ?? "-"})`
+        })
+      }
+      yield* Console.log(`ok: ${result.events} events in ${result.streams} streams, every chain holds`)
+    }).pipe(Effect.provide(storage))
+  })
+).pipe(
+  Command.withDescription(
+    "Walk the hash chains (of one tenant, or all) and report the first broken link of each stream"
+  )
+)
+
+const auditExport = Command.make(
+  "export",
+  {
+    slug: Argument.String("slug").pipe(Argument.withDescription("The tenant (live or deleted)")),
+    after: Flag.Int("after").pipe(Flag.withDescription("Only events with a larger id"), Flag.withDefault(0))
+  },
+  Effect.fn(function* ({ slug, after }) {
+    yield* Effect.gen(function* () {
+      const tenantId = yield* tenantNamed(slug)
+      yield* exportTenant(tenantId, after).pipe(
+        Stream.runForEach((text) =>
+          Effect.callback<void>((resume) => {
+            process.stdout.write(text, () => resume(Effect.void))
+          })
+        )
+      )
+    }).pipe(Effect.provide(storage))
+  })
+).pipe(
+  Command.withDescription(
+    "Write a tenant's events as NDJSON that docs/audit.md's verifier checks with SHA-256 alone"
+  )
+)
+
+const audit = Command.make("audit").pipe(
+  Command.withDescription("The audit log's hash chains"),
+  Command.withSubcommands([auditVerify, auditExport])
+)
+
 Command.make("tenantry").pipe(
   Command.withDescription("Tenantry admin CLI"),
-  Command.withSubcommands([token, migrate, replay, projections]),
+  Command.withSubcommands([token, migrate, replay, projections, audit]),
   Command.run({ version: "0.1.0" }),
   Effect.catchTag("CliError", (error) =>
     Effect.sync(() => {

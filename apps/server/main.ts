@@ -24,7 +24,12 @@ const announce = Layer.effectDiscard(
       settings.databaseUrl === undefined
         ? `PGlite in ${settings.dataDir}/pglite`
         : "PostgreSQL (DATABASE_URL)"
-    const kv = settings.redisUrl === undefined ? `files in ${settings.dataDir}/kv` : "Redis (REDIS_URL)"
+    const kv =
+      settings.cloudflareKv !== undefined
+        ? "Cloudflare Workers KV (CLOUDFLARE_KV_NAMESPACE_ID)"
+        : settings.redisUrl === undefined
+          ? `files in ${settings.dataDir}/kv`
+          : "Redis (REDIS_URL)"
     const lines = [
       `Tenantry listening on ${address}`,
       `  storage: ${storage}; edge KV: ${kv}`,

@@ -13,7 +13,9 @@ export const edgeHeaders = {
   /** A nonce the caller sends; the edge answers `x-cachely-proof`. */
   nonce: "x-cachely-nonce",
   /** hex HMAC-SHA256 under EDGE_SEAL_KEY of `{nonce}|{host}`. */
-  proof: "x-cachely-proof"
+  proof: "x-cachely-proof",
+  /** `over` while the tenant is over a monthly quota (see EdgeSnapshot.overQuota). */
+  quota: "x-cachely-quota"
 } as const
 
 /** The input of `x-cachely-proof`'s HMAC, spelled in one place for the edge and the checks. */

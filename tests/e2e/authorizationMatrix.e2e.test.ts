@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Api } from "../../adapters/http/api/Api.ts"
 import { databaseTargets } from "../support/databases.ts"
-import { request } from "../support/http.ts"
+import { request, streamStatus } from "../support/http.ts"
 import { startSmtpSink } from "../support/smtpSink.ts"
 import { masterAdminId, startTestServer, type TestServer } from "../support/testServer.ts"
 
@@ -40,6 +40,8 @@ interface Call {
   readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
   readonly body?: unknown
+  /** An endless answer (an audit feed): only its status is read. */
+  readonly stream?: true
 }
 
 //                       no session, bad token, non-member, viewer, editor, admin, owner, master admin
@@ -67,6 +69,22 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     expected: signedIn
   },
   "tenant.getTenant": { call: (f) => ({ method: "GET", path: tenant(f) }), expected: viewerUp },
+  "usage.usageAcrossTenants": {
+    call: () => ({ method: "GET", path: "/api/tenants/usage?period=2026-01" }),
+    expected: signedIn
+  },
+  "analytics.analytics": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/analytics?period=24h` }),
+    expected: viewerUp
+  },
+  "analytics.bandwidthDaily": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/bandwidth-daily` }),
+    expected: viewerUp
+  },
+  "analytics.tenantUsage": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/usage` }),
+    expected: viewerUp
+  },
   "tenant.updateTenant": {
     call: (f) => ({ method: "PUT", path: tenant(f), body: { cacheTTL: 600 } }),
     expected: editorUp
@@ -79,6 +97,18 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
   "tenant.edgeConfig": {
     call: (f) => ({ method: "POST", path: `${tenant(f)}/edge-config` }),
     expected: editorUp
+  },
+  "tenant.auditStream": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/audit-events/stream`, stream: true }),
+    expected: viewerUp
+  },
+  "audit.globalAuditStream": {
+    call: () => ({ method: "GET", path: "/api/audit-events/stream", stream: true }),
+    expected: signedIn
+  },
+  "tenant.auditHead": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/audit-events/head` }),
+    expected: viewerUp
   },
   "tenant.auditEvents": {
     call: (f) => ({ method: "GET", path: `${tenant(f)}/audit-events` }),
@@ -292,10 +322,9 @@ describe("Authorization matrix", () => {
         callers.map(async (caller) => {
           const fixture = await staffedTenant()
           const call = row.call(fixture)
-          const reply = await request(server, call.method, call.path, {
-            token: await credentialOf(caller, fixture),
-            body: call.body
-          })
+          const token = await credentialOf(caller, fixture)
+          if (call.stream) return streamStatus(server, call.path, token)
+          const reply = await request(server, call.method, call.path, { token, body: call.body })
           return reply.status
         })
       )

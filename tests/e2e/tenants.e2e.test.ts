@@ -152,7 +152,7 @@ for (const target of databaseTargets) {
             key: `proxy:${slug}`,
             role: "owner"
           })
-          const read = yield* client.tenant.getTenant({ params: { slug } })
+          const read = yield* client.tenant.getTenant({ params: { slug }, query: {} })
           expect(read.key).toBe(`proxy:${slug}`)
           expect(read.value).toMatchObject({
             slug,
@@ -1471,7 +1471,9 @@ for (const target of databaseTargets) {
             client.tenants.createTenant({ payload: { slug: slug as Slug, cms: "contentful", spaceId: "x" } })
           )
           expect(taken).toMatchObject({ _tag: "SlugTaken", error: "slug_taken", slug })
-          const missing = yield* Effect.flip(client.tenant.getTenant({ params: { slug: "no-such-tenant" } }))
+          const missing = yield* Effect.flip(
+            client.tenant.getTenant({ params: { slug: "no-such-tenant" }, query: {} })
+          )
           expect(missing).toMatchObject({ _tag: "NotFound", error: "not_found" })
           const anonymous = yield* makeTenantryClient({ baseUrl: server.baseUrl })
           const unauthorized = yield* Effect.flip(anonymous.tenants.listTenants())
@@ -1480,7 +1482,7 @@ for (const target of databaseTargets) {
             baseUrl: server.baseUrl,
             token: yield* Effect.promise(() => server.token(`user_typed_stranger_${counter++}`))
           })
-          const forbidden = yield* Effect.flip(stranger.tenant.getTenant({ params: { slug } }))
+          const forbidden = yield* Effect.flip(stranger.tenant.getTenant({ params: { slug }, query: {} }))
           expect(forbidden).toMatchObject({ _tag: "Forbidden", error: "forbidden" })
         })
       )

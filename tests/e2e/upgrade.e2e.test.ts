@@ -17,6 +17,7 @@ import {
   tenantAggregate,
   webhookAggregate
 } from "../../application/aggregates.ts"
+import { brokenLink } from "../../application/audit/chain.ts"
 import { loadAggregate } from "../../application/handleCommand.ts"
 import { EventStore, startOfLog } from "../../application/ports/EventStore.ts"
 import { Kv } from "../../application/ports/Kv.ts"
@@ -161,7 +162,14 @@ describe.each(stacks)("Given the release-0.1 database restored at migration 0005
         })
       // Everything that was not already a tenant's own event left `tenant-{id}`.
       for (const event of dumped("events")) expect(event.stream_id).toBe(tenantStream(event.tenant_id))
-      expect(differences(await server.run(readTable("events", ["position"])), events)).toEqual([])
+      // Migration 0012 adds each stream's hash chain (checked below) and nothing else.
+      const eventRows = await server.run(readTable("events", ["position"]))
+      expect(
+        differences(
+          eventRows.map(({ hash: _hash, prev_hash: _prev, ...row }) => row),
+          events
+        )
+      ).toEqual([])
       expect(new Set(events.map((event) => event.stream_id)).size).toBeGreaterThan(dumped("streams").length)
 
       const streams = [...versions].map(([streamId, version]) => ({
@@ -170,9 +178,23 @@ describe.each(stacks)("Given the release-0.1 database restored at migration 0005
         version
       }))
       const streamRows = await server.run(readTable("streams", ["stream_id"]))
-      expect(differences([...streamRows].sort(byKey("stream_id")), streams.sort(byKey("stream_id")))).toEqual(
-        []
+      expect(
+        differences(
+          streamRows.map(({ head_hash: _head, ...row }) => row).sort(byKey("stream_id")),
+          streams.sort(byKey("stream_id"))
+        )
+      ).toEqual([])
+      // Migration 0012 chained every stream: each link holds, and each stream row has its head.
+      const chained = await server.run(
+        Effect.flatMap(Effect.service(EventStore), (store) =>
+          Effect.forEach([...versions.keys()], (streamId) => store.readStream(streamId))
+        )
       )
+      for (const stream of chained) {
+        stream.forEach((event, i) => {
+          expect(brokenLink(event, stream[i - 1])).toBeUndefined()
+        })
+      }
 
       expect(await server.run(readTable("snapshots", ["stream_id"]))).toEqual([])
       expect(dumped("snapshots").map((row) => row.stream_id)).toEqual([tenantStream(acme)])

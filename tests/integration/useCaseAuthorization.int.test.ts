@@ -136,11 +136,14 @@ for (const target of databaseTargets) {
             // The table itself, so a change of policy shows here as a change of this list.
             expect(Object.fromEntries(allowedRows.map(([name, role]) => [name, role]))).toEqual({
               getTenant: "viewer",
+              tenantAsOf: "viewer",
               updateTenant: "editor",
               deleteTenant: "owner",
               refreshCache: "editor",
               resyncEdgeConfig: "editor",
               auditEvents: "viewer",
+              auditHead: "viewer",
+              tenantAuditFeed: "viewer",
               saveApiConfig: "editor",
               saveApiToken: "editor",
               listMembers: "viewer",
@@ -155,7 +158,11 @@ for (const target of databaseTargets) {
               regenerateCacheRefreshWebhook: "admin",
               deleteCacheRefreshWebhook: "admin",
               cacheRefreshWebhookEvents: "editor",
-              requestLogs: "viewer"
+              requestLogs: "viewer",
+              readAnalytics: "viewer",
+              readBandwidthDaily: "viewer",
+              readTenantUsage: "viewer",
+              recordQuotaUsage: "owner"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.

@@ -6,12 +6,14 @@ import {
   decodeEvent,
   decodeEventStrict,
   membershipCodec,
+  quotaCodec,
   tenantCodec,
   webhookCodec
 } from "../../application/events/catalog.ts"
 import type { EventCodec } from "../../application/events/codec.ts"
 import { CacheVersionsCommand, CacheVersionsEvent } from "../../domain/cacheVersions/index.ts"
 import { MembershipCommand, MembershipEvent } from "../../domain/membership/index.ts"
+import { QuotaCommand, QuotaEvent } from "../../domain/quota/index.ts"
 import { TenantCommand, TenantEvent } from "../../domain/tenant/index.ts"
 import { WebhookCommand, WebhookEvent } from "../../domain/webhook/index.ts"
 import {
@@ -19,6 +21,8 @@ import {
   cacheVersionsEventArb,
   membershipCommandArb,
   membershipEventArb,
+  quotaCommandArb,
+  quotaEventArb,
   tenantCommandArb,
   tenantEventArb,
   webhookCommandArb,
@@ -78,7 +82,8 @@ const aggregates: ReadonlyArray<Aggregate> = [
     membershipEventArb,
     membershipCodec
   ),
-  aggregate("webhook", WebhookCommand, WebhookEvent, webhookCommandArb, webhookEventArb, webhookCodec)
+  aggregate("webhook", WebhookCommand, WebhookEvent, webhookCommandArb, webhookEventArb, webhookCodec),
+  aggregate("quota", QuotaCommand, QuotaEvent, quotaCommandArb, quotaEventArb, quotaCodec)
 ]
 
 /** The tags of a union of tagged structs, read from the schema itself. */

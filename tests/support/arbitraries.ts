@@ -6,6 +6,7 @@
  */
 export * from "./arbitraries/cacheVersions.ts"
 export * from "./arbitraries/membership.ts"
+export * from "./arbitraries/quota.ts"
 export * from "./arbitraries/shared.ts"
 export * from "./arbitraries/tenant.ts"
 export * from "./arbitraries/webhook.ts"

@@ -27,6 +27,18 @@ export const request = async (
   return { status: response.status, body: text === "" ? undefined : JSON.parse(text) }
 }
 
+/** The status of a GET whose answer may never end (an audit feed): the connection is dropped once it is known. */
+export const streamStatus = async (server: TestServer, path: string, token: string | undefined) => {
+  const abort = new AbortController()
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    signal: abort.signal
+  })
+  abort.abort()
+  await response.body?.cancel().catch(() => undefined)
+  return response.status
+}
+
 let counter = 0
 /** A slug no other test of this process uses. */
 export const uniqueSlug = (prefix: string) =>

@@ -7,7 +7,7 @@ import * as NetAddress from "effect/net/NetAddress"
 import type { SqlClient } from "effect/sql"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
 import * as TenantryHttp from "../../adapters/http/HttpServer.ts"
-import { coreLayer, projectorsLayer } from "../../adapters/runtime/appLayer.ts"
+import { backgroundLayer, coreLayer } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import type { Config } from "../../application/config.ts"
@@ -66,11 +66,13 @@ export const startTestServer = async (
     HOST: "127.0.0.1",
     MASTER_ADMIN_USER_IDS: masterAdminId,
     PLANS: JSON.stringify({ free: { maxTenants: 3 }, pro: { maxTenants: 50 } }),
+    // No test ever asks the real internet: a dead loopback port unless the test brings a DNS server.
+    DNS_SERVERS: "127.0.0.1:9",
     ...env
   })
   const core = coreLayer(settings, SqlStorage.layerOn(target.layer()), freshLogsDatabase(target.name))
   const app = TenantryHttp.serve(settings).pipe(
-    Layer.provideMerge(projectorsLayer.pipe(Layer.provideMerge(core)))
+    Layer.provideMerge(backgroundLayer(settings).pipe(Layer.provideMerge(core)))
   )
   const runtime = ManagedRuntime.make(app as Layer.Layer<ServerServices, unknown, never>)
   const server = await runtime.runPromise(

@@ -1,4 +1,8 @@
 import { HttpApi, HttpApiMiddleware, OpenApi } from "effect/http-api"
+import { AnalyticsGroup, UsageGroup } from "./analytics.ts"
+import { AuditGroup } from "./audit.ts"
+import { ChecksGroup } from "./checks.ts"
+import { ConfigGroup, DomainsGroup } from "./domains.ts"
 import { UseCaseErrors, ValidationFailed } from "./errors.ts"
 import { EdgeLogsGroup, LogsGroup } from "./logs.ts"
 import { InvitesGroup, MembersGroup } from "./members.ts"
@@ -22,13 +26,19 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
 export class Api extends HttpApi.make("tenantry")
   .add(TenantsGroup)
   .add(TenantGroup)
+  .add(ChecksGroup)
   .add(MembersGroup)
   .add(InvitesGroup)
+  .add(AuditGroup)
   .add(SystemGroup)
   .add(WebhooksGroup)
   .add(WebhookReceiversGroup)
+  .add(DomainsGroup)
+  .add(ConfigGroup)
   .add(LogsGroup)
   .add(EdgeLogsGroup)
+  .add(UsageGroup)
+  .add(AnalyticsGroup)
   .middleware(RequestValidation)
   .middleware(UseCaseErrors)
   .annotate(HttpApi.PayloadParseOptions, { errors: "all", onExcessProperty: "error" })

@@ -171,10 +171,28 @@ export const TenantValue = Schema.Struct({
   hasApiToken: Schema.Boolean,
   apiTokenUpdatedAt: Schema.NullOr(Schema.String),
   createdAt: Schema.String,
-  updatedAt: Schema.String
+  updatedAt: Schema.String,
+  /** The domains summary (CONTRACT "Custom domains"). */
+  domains: Schema.Array(
+    Schema.Struct({
+      hostname: Schema.String,
+      status: Schema.Literals(["pending", "active", "misconfigured", "expired"])
+    })
+  )
 })
 
 export const TenantResponse = Schema.Struct({ key: Schema.String, value: TenantValue })
+
+/** `GET /api/tenants/{slug}`: with `?asOf=`, the tenant as it was then, and `asOf` echoed. */
+export const TenantAsOfResponse = Schema.Struct({
+  key: Schema.String,
+  value: TenantValue,
+  asOf: Schema.optionalKey(
+    Schema.Union([Schema.Number, Schema.String]).annotate({
+      description: "The `asOf` asked for: an event id (a number) or the time as sent."
+    })
+  )
+})
 
 export const TenantListItem = Schema.Struct({
   key: Schema.String,
@@ -192,7 +210,22 @@ export const AuditEvent = Schema.Struct({
   actor: Schema.Struct({ type: Schema.Literals(["user", "webhook", "system"]), id: Schema.String }),
   requestId: Schema.NullOr(Schema.String),
   summary: Schema.String,
-  data: Schema.Record(Schema.String, Schema.Unknown)
+  data: Schema.Record(Schema.String, Schema.Unknown),
+  stream: Schema.String.annotate({
+    description: "The event's stream: each stream is a hash chain of its own."
+  }),
+  hash: Schema.String.annotate({
+    description: "Hex SHA-256 of prevHash and the event's canonical bytes (docs/audit.md)."
+  }),
+  prevHash: Schema.String.annotate({
+    description: "The hash of the previous event of the same stream; 64 zeros for a stream's first event."
+  })
+})
+
+export const AuditHead = Schema.Struct({
+  id: Schema.Number.annotate({ description: "The tenant's newest event id (0 when it has none)." }),
+  count: Schema.Number.annotate({ description: "How many events the tenant's streams hold." }),
+  streams: Schema.Array(Schema.Struct({ stream: Schema.String, version: Schema.Number, hash: Schema.String }))
 })
 
 export const EdgeConfigResponse = Schema.Struct({

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { HttpApiMiddleware } from "effect/http-api"
+import { HttpApiMiddleware, HttpApiSchema } from "effect/http-api"
 
 /**
  * The error envelope of CONTRACT.md: `{ error: "<code>", message, …details }`, one class
@@ -36,9 +36,13 @@ export class PlanLimit extends Schema.Error<PlanLimit>("PlanLimit")(
     _tag: Schema.tagDefaultOmit("PlanLimit"),
     ...envelope("plan_limit"),
     plan: Schema.String,
-    maxTenants: Schema.Number
+    maxTenants: Schema.optionalKey(Schema.Number),
+    maxDomains: Schema.optionalKey(Schema.Number)
   },
-  { httpApiStatus: 403, description: "The plan's tenant limit is reached" }
+  {
+    httpApiStatus: 403,
+    description: "The plan's limit is reached (tenants per owner, or custom domains per tenant)"
+  }
 ) {}
 
 export class NotFound extends Schema.Error<NotFound>("NotFound")(
@@ -89,6 +93,30 @@ export class RateLimited extends Schema.Error<RateLimited>("RateLimited")(
   { httpApiStatus: 429, description: "Too many requests; see Retry-After" }
 ) {}
 
+/** A use case's rate limit (the outbound checks'): 429 with `Retry-After`, also in the body. */
+export class TooManyRequests extends Schema.Error<TooManyRequests>("TooManyRequests")(
+  {
+    _tag: Schema.tagDefaultOmit("TooManyRequests"),
+    ...envelope("rate_limited"),
+    retryAfter: Schema.Int
+  },
+  {
+    httpApiStatus: 429,
+    description: "Too many requests lately; retry after `retryAfter` seconds (also `Retry-After`)"
+  }
+) {}
+
+/** `TooManyRequests` on the wire: its body, and `Retry-After` from its `retryAfter`. */
+export const TooManyRequestsWithRetryAfter = TooManyRequests.pipe(
+  HttpApiSchema.encodeToWithHeaders(
+    { body: TooManyRequests, headers: { "retry-after": Schema.String } },
+    {
+      decode: ({ body }) => body,
+      encode: (error) => ({ body: error, headers: { "retry-after": String(error.retryAfter) } })
+    }
+  )
+)
+
 export class Internal extends Schema.Error<Internal>("Internal")(
   { _tag: Schema.tagDefaultOmit("Internal"), ...envelope("internal"), requestId: Schema.String },
   { httpApiStatus: 500, description: "Something went wrong on our side (nothing internal is shown)" }
@@ -104,7 +132,9 @@ export const useCaseErrors = [
   AlreadyExists,
   Gone,
   PlanLimit,
-  SlugTaken
+  SlugTaken,
+  RateLimited,
+  TooManyRequestsWithRetryAfter
 ] as const
 
 /**

@@ -1,15 +1,18 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { SlugFormat } from "../../../domain/tenant/index.ts"
+import { AuditStream, auditStreamErrors, auditStreamQuery } from "./audit.ts"
 import {
   ApiConfigBody,
   ApiConfigJson,
   ApiTokenBody,
   AuditEvent,
+  AuditHead,
   CreateTenantBody,
   EdgeConfigResponse,
   RefreshCacheBody,
   RefreshCacheResponse,
+  TenantAsOfResponse,
   TenantListItem,
   TenantResponse,
   UpdateTenantBody
@@ -33,6 +36,16 @@ const auditEventsQuery = documentedQuery({
       Schema.check(Schema.isGreaterThanOrEqualTo(1)),
       Schema.annotate({ description: "Only events with a smaller id (keyset pagination).", examples: [1234] })
     )
+  )
+})
+
+const tenantAsOfQuery = documentedQuery({
+  asOf: Schema.optional(
+    Schema.String.annotate({
+      description:
+        "An event id (the state right after that event, in the log's commit order) or an ISO 8601 time (after every event recorded then or before; without a zone, UTC). Anything else is 400; an id no event has is 400.",
+      examples: ["1234", "2026-12-05T08:00:00Z"]
+    })
   )
 })
 
@@ -69,10 +82,17 @@ const slugParams = { slug: SlugParam }
 /** One tenant, for its members (each use case states the role it needs). */
 export class TenantGroup extends HttpApiGroup.make("tenant")
   .add(
-    HttpApiEndpoint.get("getTenant", tenantPath, { params: slugParams, success: TenantResponse }).annotate(
-      OpenApi.Description,
-      "The tenant's configuration and state."
-    ),
+    HttpApiEndpoint.get("getTenant", tenantPath, {
+      params: slugParams,
+      query: tenantAsOfQuery.fields,
+      success: TenantAsOfResponse,
+      error: ValidationFailed
+    })
+      .annotate(
+        OpenApi.Description,
+        "The tenant's configuration and state; with `asOf`, as it was then, folded from its event log (404 if it did not exist then)."
+      )
+      .annotate(...tenantAsOfQuery.document),
     HttpApiEndpoint.put("updateTenant", tenantPath, {
       params: slugParams,
       payload: UpdateTenantBody,
@@ -105,6 +125,24 @@ export class TenantGroup extends HttpApiGroup.make("tenant")
     })
       .annotate(OpenApi.Description, "The tenant's history from the event log, newest first.")
       .annotate(...auditEventsQuery.document),
+    HttpApiEndpoint.get("auditStream", `${tenantPath}/audit-events/stream`, {
+      params: slugParams,
+      query: auditStreamQuery.fields,
+      success: AuditStream,
+      error: auditStreamErrors
+    })
+      .annotate(
+        OpenApi.Description,
+        "The tenant's audit events, oldest first after the checkpoint, then live (SSE or NDJSON)."
+      )
+      .annotate(...auditStreamQuery.document),
+    HttpApiEndpoint.get("auditHead", `${tenantPath}/audit-events/head`, {
+      params: slugParams,
+      success: AuditHead
+    }).annotate(
+      OpenApi.Description,
+      "The tenant's newest event id, its event count, and each of its streams' version and head hash."
+    ),
     HttpApiEndpoint.put("saveApiConfig", `${tenantPath}/api-config`, {
       params: slugParams,
       payload: ApiConfigBody,

@@ -23,6 +23,7 @@ import {
   existingPartitions,
   utcDay
 } from "./partitions.ts"
+import { topPathsUpsert } from "./topK.ts"
 
 const statusClasses: ReadonlyArray<StatusClass> = ["1xx", "2xx", "3xx", "4xx", "5xx"]
 const latencyIndexes = Array.from({ length: latencyBucketCount }, (_, index) => index)
@@ -73,15 +74,6 @@ const rollupUpsert = (name: string, table: string, bucketColumn: string, bucketE
     RETURNING 1
   )`
 
-const pathUpsert = (name: string, table: string, bucketColumn: string, bucketExpression: string) => `
-  ${name} AS (
-    INSERT INTO ${table} (tenant_id, ${bucketColumn}, path, requests, bytes_out)
-    SELECT tenant_id, ${bucketExpression}, path, count(*), sum(bytes_out)
-    FROM stored GROUP BY 1, 2, 3
-    ON CONFLICT (tenant_id, ${bucketColumn}, path) DO UPDATE SET ${addAll(table, ["requests", "bytes_out"])}
-    RETURNING 1
-  )`
-
 const countryUpsert = (name: string, table: string, bucketColumn: string, bucketExpression: string) => `
   ${name} AS (
     INSERT INTO ${table} (tenant_id, ${bucketColumn}, country, requests)
@@ -121,8 +113,7 @@ const ingestStatement = `
   ),
   ${rollupUpsert("hourly", "request_rollups_hourly", "hour", hourOf)},
   ${rollupUpsert("daily", "request_rollups_daily", "day", dayOf)},
-  ${pathUpsert("paths_hourly", "request_path_rollups_hourly", "hour", hourOf)},
-  ${pathUpsert("paths_daily", "request_path_rollups_daily", "day", dayOf)},
+  ${topPathsUpsert()},
   ${countryUpsert("countries_hourly", "request_country_rollups_hourly", "hour", hourOf)},
   ${countryUpsert("countries_daily", "request_country_rollups_daily", "day", dayOf)}
   SELECT (SELECT count(*) FROM fresh)::int AS accepted`
@@ -341,18 +332,22 @@ export const make = (sql: SqlClient.SqlClient) =>
 
     const topPaths = Effect.fn("RequestLogs.topPaths")(function* (range: RollupRange, limit: number) {
       if (range.tenantIds.length === 0) return []
-      const bucket = bucketOf(range)
-      const table =
-        range.granularity === "hour" ? "request_path_rollups_hourly" : "request_path_rollups_daily"
+      // The per-day top-k table alone (analytics, 0002_top_k): an hourly range reads the UTC
+      // days it touches; the "other" row ('') is no path.
+      const days = bucketOf({
+        ...range,
+        granularity: "day",
+        to: new Date(Math.ceil(range.to.getTime() / 86_400_000) * 86_400_000)
+      })
       const rows = yield* sql<{
         readonly path: string
         readonly requests: number
         readonly bytes_out: number
       }>`
         SELECT path, sum(requests)::float8 AS requests, sum(bytes_out)::float8 AS bytes_out
-        FROM ${sql(table)}
+        FROM request_path_rollups_daily
         WHERE tenant_id IN ${sql.in(range.tenantIds)}
-          AND ${sql(bucket.column)} >= ${bucket.from} AND ${sql(bucket.column)} < ${bucket.to}
+          AND day >= ${days.from} AND day < ${days.to} AND path <> ''
         GROUP BY path ORDER BY 2 DESC, 1 LIMIT ${limit}`.pipe(Effect.orDie)
       return rows.map(
         (row): PathCount => ({

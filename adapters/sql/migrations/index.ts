@@ -8,6 +8,9 @@ import tenantWebhooks from "./0005_tenant_webhooks.ts"
 import streamsPerAggregate from "./0006_streams_per_aggregate.ts"
 import tenantKeyTombstones from "./0007_tenant_key_tombstones.ts"
 import projectionLeases from "./0008_projection_leases.ts"
+import customDomains from "./0009_custom_domains.ts"
+import schedules from "./0010_schedules.ts"
+import auditChain from "./0012_audit_chain.ts"
 
 /**
  * Every schema change, in order. Applied at start; each runs once, in a transaction,
@@ -21,7 +24,10 @@ export const migrations = {
   "0005_tenant_webhooks": tenantWebhooks,
   "0006_streams_per_aggregate": streamsPerAggregate,
   "0007_tenant_key_tombstones": tenantKeyTombstones,
-  "0008_projection_leases": projectionLeases
+  "0008_projection_leases": projectionLeases,
+  "0009_custom_domains": customDomains,
+  "0010_schedules": schedules,
+  "0012_audit_chain": auditChain
 }
 
 export const migrate = Migrator.make({})({

@@ -1,0 +1,7 @@
+export * from "./counters.ts"
+export * from "./latency.ts"
+export * from "./periods.ts"
+export * from "./quota.ts"
+export * from "./report.ts"
+export * from "./time.ts"
+export * from "./topK.ts"
