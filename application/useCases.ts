@@ -68,7 +68,6 @@ export const tenantUseCases = {
   regenerateCacheRefreshWebhook,
   deleteCacheRefreshWebhook,
   cacheRefreshWebhookEvents,
-  requestLogs,
   listCustomDomains,
   addCustomDomain,
   verifyCustomDomain,
@@ -79,7 +78,8 @@ export const tenantUseCases = {
   readTenantUsage,
   recordQuotaUsage,
   cachelyCheck,
-  websiteImplementationCheck
+  websiteImplementationCheck,
+  requestLogs
 }
 
 export const userUseCases = {

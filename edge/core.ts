@@ -1,6 +1,6 @@
 import { edgeHeaders } from "../domain/edge/headers.ts"
 import type { CacheOutcome, RequestLogRecord, Surface } from "../domain/edge/requestLog.ts"
-import type { EdgeSnapshot } from "../domain/edge/snapshot.ts"
+import { type EdgeSnapshot, overQuotaAt } from "../domain/edge/snapshot.ts"
 import { refusedUpstreamHost } from "./address.ts"
 import type { CachedResponse, EdgeCache, LogSink, SnapshotSource, UpstreamFetch } from "./ports.ts"
 import { assetHosts, cacheKey, lookupSnapshot, normalizeHost, parseSnapshot, surfaceOf } from "./routing.ts"
@@ -149,6 +149,8 @@ export const makeEdge = (options: EdgeOptions) => {
       [edgeHeaders.requestId, requestId],
       [edgeHeaders.cacheStatus, cacheStatus]
     )
+    if (served !== undefined && overQuotaAt(served.snapshot, new Date(now())))
+      headers.push([edgeHeaders.quota, "over"])
     const nonce = request.headers.get(edgeHeaders.nonce)
     if (
       nonce !== null &&
@@ -308,6 +310,20 @@ export const makeEdge = (options: EdgeOptions) => {
     if (snapshot === undefined)
       return refuse(503, "unavailable", "This site's configuration cannot be read; try again later.")
     const served: Served = { snapshot, host, surface, version: versionOf(snapshot, surface) }
+
+    // Over a monthly quota on a plan that blocks: 429 until the month ends (UTC).
+    if (snapshot.quotaAction === "block" && overQuotaAt(snapshot, new Date(start))) {
+      const answer = envelope(429, "rate_limited", "This site has used its monthly quota.", requestId)
+      const nextMonth = new Date(start)
+      answer.headers.push([
+        "retry-after",
+        String(
+          Math.ceil((Date.UTC(nextMonth.getUTCFullYear(), nextMonth.getUTCMonth() + 1, 1) - start) / 1000)
+        )
+      ])
+      record(served, 429, "BYPASS", 0, null, 0)
+      return stamp(answer, request, host, requestId, surface, served, "BYPASS", "Cachely; fwd=bypass")
+    }
 
     // Where the request goes, and what it carries there.
     const target = await resolveTarget(snapshot, surface, url)

@@ -44,6 +44,8 @@ export interface Shipper extends LogSink {
   readonly stats: () => ShipperStats
 }
 
+const sendTimeoutMs = 15_000
+
 const gzip = async (text: string): Promise<Uint8Array> => {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))
   return new Uint8Array(await new Response(stream).arrayBuffer())
@@ -86,7 +88,13 @@ export const makeShipper = (options: ShipperOptions): Shipper => {
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
     let status: number
     try {
-      const response = await options.fetch(options.url, { method: "POST", headers, body })
+      const response = await options.fetch(options.url, {
+        method: "POST",
+        headers,
+        body,
+        // A control plane that accepts the connection and never answers is "away" too.
+        signal: AbortSignal.timeout(sendTimeoutMs)
+      })
       status = response.status
       await response.body?.cancel().catch(() => undefined)
     } catch {

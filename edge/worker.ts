@@ -113,6 +113,8 @@ const build = async (env: WorkerEnv): Promise<Instance> => {
   if (env.NODE_ENV === "production" && overrides.size > 0)
     throw new Error("ORIGIN_OVERRIDES is refused in production")
   const sealKey = env.EDGE_SEAL_KEY === undefined ? undefined : decodeSealKey(env.EDGE_SEAL_KEY)
+  if (env.EDGE_SEAL_KEY !== undefined && sealKey === undefined)
+    throw new Error("EDGE_SEAL_KEY must be base64 of exactly 32 bytes")
   const tenantryUrl = (env.TENANTRY_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "")
   const shipper = makeShipper({
     url: `${tenantryUrl}/api/edge/logs`,

@@ -248,8 +248,10 @@ export const makeOutboundFetch = (options: OutboundFetchOptions) => {
         }
         const servername =
           route.host === undefined ? connectOptions.hostname : route.host.replace(/:\d+$/, "")
+        // The certificate is checked against the name (or the literal address) the URL gave.
         const secure = tlsConnect({
           socket: raw,
+          host: servername.replace(/^\[|\]$/g, ""),
           servername: isAddressLiteral(servername) ? undefined : servername,
           ALPNProtocols: ["http/1.1"]
         })

@@ -1,13 +1,14 @@
 import { join } from "node:path"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer } from "effect"
 import { Config, type TenantryConfig } from "../../application/config.ts"
 import { type DomainCheckRequirements, domainCheck } from "../../application/customDomains/domainCheckJob.ts"
 import { VerifyLimits } from "../../application/customDomains/verifyLimits.ts"
 import { edgeConfigProjector } from "../../application/edge/edgeConfigProjector.ts"
 import { CommandHandler } from "../../application/handleCommand.ts"
 import { defaultLogsSettings, LogsConfig } from "../../application/logs/LogsConfig.ts"
-import { maintainLogPartitions } from "../../application/logs/maintainLogPartitions.ts"
+import { logPartitions, scheduleLogPartitions } from "../../application/logs/maintainLogPartitions.ts"
 import { Ids } from "../../application/ports/Ids.ts"
+import type { RequestLogs } from "../../application/ports/RequestLogs.ts"
 import { ProjectionWaits } from "../../application/projections/projectionWaits.ts"
 import { runProjector } from "../../application/projections/runProjector.ts"
 import { runScheduler, type ScheduledJob } from "../../application/schedulers/runScheduler.ts"
@@ -34,7 +35,6 @@ import * as SqlRequestLogs from "../sql/logs/SqlRequestLogs.ts"
 import * as SqlCustomDomainReadModel from "../sql/SqlCustomDomainReadModel.ts"
 import * as SqlMembersReadModel from "../sql/SqlMembersReadModel.ts"
 import * as SqlStorage from "../sql/SqlStorage.ts"
-import * as SqlSurfaceDomains from "../sql/SqlSurfaceDomains.ts"
 import * as SqlTenantReadModel from "../sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../sql/SqlWebhookStore.ts"
 import { loadEdgeSealKey, loadEdgeTokens } from "./edgeKeys.ts"
@@ -90,8 +90,11 @@ export const kvLayer = (settings: Settings) =>
  * Every scheduled job (application/schedulers/runScheduler.ts), run by the one scheduler on
  * the node holding its lease. Add a job here; its rows name it in `scheduled_jobs`.
  */
-export const scheduledJobs = (_settings: Settings): ReadonlyArray<ScheduledJob<DomainCheckRequirements>> => [
-  domainCheck
+export const scheduledJobs = (
+  _settings: Settings
+): ReadonlyArray<ScheduledJob<DomainCheckRequirements | RequestLogs | LogsConfig>> => [
+  domainCheck,
+  logPartitions
 ]
 
 /** Keeps every async projection running for the layer's lifetime (one node at a time each). */
@@ -99,7 +102,9 @@ export const projectorsLayer = Layer.effectDiscard(Effect.forkScoped(runProjecto
 
 /** Keeps the scheduler running for the layer's lifetime (one node at a time). */
 export const schedulerLayer = (settings: Settings) =>
-  Layer.effectDiscard(Effect.forkScoped(runScheduler(scheduledJobs(settings))))
+  Layer.effectDiscard(
+    Effect.andThen(scheduleLogPartitions, Effect.forkScoped(runScheduler(scheduledJobs(settings))))
+  )
 
 /** What runs in the background of a server: the projectors and the scheduler. */
 export const backgroundLayer = (settings: Settings) => Layer.merge(projectorsLayer, schedulerLayer(settings))
@@ -191,23 +196,6 @@ export const edgeTokensLayer = (settings: Settings) =>
     )
   )
 
-/**
- * Partition upkeep of the logs database (maintainLogPartitions) at start and every 6 hours.
- * Interim: once the one scheduler (issue 14, `scheduledJobs`) is in main, this becomes a
- * ScheduledJob there. Ingestion never depends on it (a missing day's partition is made on
- * the spot); it makes the days ahead and drops those past LOG_RETENTION_DAYS.
- */
-export const logMaintenanceLayer = Layer.effectDiscard(
-  Effect.forkScoped(
-    maintainLogPartitions().pipe(
-      Effect.catchCause((cause) =>
-        Effect.logWarning("request_logs partition upkeep failed; next try later", cause)
-      ),
-      Effect.repeat(Schedule.spaced("6 hours"))
-    )
-  )
-)
-
 /** What the outbound checks need: the one outbound fetcher, the page reader, the edge proof, the quota. */
 export const checksLayer = (settings: Settings) =>
   Layer.mergeAll(
@@ -220,12 +208,11 @@ export const checksLayer = (settings: Settings) =>
       dataDir: settings.dataDir,
       production: settings.production
     }),
-    CheckQuotaLive.layer(settings.checkRateLimit),
-    SqlSurfaceDomains.layer
+    CheckQuotaLive.layer(settings.checkRateLimit)
   )
 
 /** The running application: the core plus its projectors and scheduler. */
 export const appLayer = (settings: Settings) => {
   const core = coreLayer(settings, SqlStorage.layer(databaseConfig(settings)))
-  return Layer.merge(backgroundLayer(settings), logMaintenanceLayer).pipe(Layer.provideMerge(core))
+  return backgroundLayer(settings).pipe(Layer.provideMerge(core))
 }

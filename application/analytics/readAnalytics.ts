@@ -6,6 +6,7 @@ import {
   analyticsWindow,
   bandwidthRange,
   bandwidthReport,
+  type DayRange,
   defaultAnalyticsPeriod,
   type Month,
   type MonthlyLimits,
@@ -42,47 +43,67 @@ const invalid = (errors: QueryErrors) =>
 const orInvalid = <A>(result: Result.Result<A, QueryErrors>) =>
   Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(invalid(result.failure))
 
+/** The analytics of one tenant over a period ending at `now`: what `GET …/analytics` answers. */
+export const analyticsOf = Effect.fn("analyticsOf")(function* (
+  tenantId: string,
+  period: AnalyticsPeriod,
+  now: number
+) {
+  const logs = yield* RequestLogs
+  const window = analyticsWindow(period, now)
+  const tenantIds = [tenantId]
+  const days = windowDays(window)
+  const topRange = {
+    tenantIds,
+    granularity: "day" as const,
+    from: new Date(days.from),
+    to: new Date(days.to)
+  }
+  const [rows, paths, countries] = yield* Effect.all(
+    [
+      logs.rollups({
+        tenantIds,
+        granularity: window.granularity,
+        from: new Date(window.from),
+        to: new Date(window.to)
+      }),
+      logs.topPaths(topRange, maxTopEntries),
+      logs.topCountries(topRange, maxTopEntries + 1)
+    ],
+    { concurrency: "unbounded" }
+  )
+  return analyticsReport({
+    window,
+    now,
+    buckets: bucketsOf(rows),
+    topPaths: paths,
+    topCountries: countries.flatMap((entry) =>
+      entry.country === null ? [] : [{ country: entry.country, requests: entry.requests }]
+    )
+  })
+})
+
 /** `GET …/analytics?period=`: totals, series, latency, surfaces and the top lists. */
 export const readAnalytics = tenantUseCase(
   "readAnalytics",
   "viewer",
   (_context, access, period: AnalyticsPeriod | undefined) =>
-    Effect.gen(function* () {
-      const logs = yield* RequestLogs
-      const now = yield* Clock.currentTimeMillis
-      const window = analyticsWindow(period ?? defaultAnalyticsPeriod, now)
-      const tenantIds = [access.tenant.tenantId]
-      const days = windowDays(window)
-      const topRange = {
-        tenantIds,
-        granularity: "day" as const,
-        from: new Date(days.from),
-        to: new Date(days.to)
-      }
-      const [rows, paths, countries] = yield* Effect.all(
-        [
-          logs.rollups({
-            tenantIds,
-            granularity: window.granularity,
-            from: new Date(window.from),
-            to: new Date(window.to)
-          }),
-          logs.topPaths(topRange, maxTopEntries),
-          logs.topCountries(topRange, maxTopEntries + 1)
-        ],
-        { concurrency: "unbounded" }
-      )
-      return analyticsReport({
-        window,
-        now,
-        buckets: bucketsOf(rows),
-        topPaths: paths,
-        topCountries: countries.flatMap((entry) =>
-          entry.country === null ? [] : [{ country: entry.country, requests: entry.requests }]
-        )
-      })
-    })
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      analyticsOf(access.tenant.tenantId, period ?? defaultAnalyticsPeriod, now)
+    )
 )
+
+/** One tenant's daily points over a validated range: what `GET …/bandwidth-daily` answers. */
+export const bandwidthOf = Effect.fn("bandwidthOf")(function* (tenantId: string, range: DayRange) {
+  const logs = yield* RequestLogs
+  const rows = yield* logs.rollups({
+    tenantIds: [tenantId],
+    granularity: "day",
+    from: new Date(range.from),
+    to: new Date(range.to + 86_400_000)
+  })
+  return bandwidthReport(range, bucketsOf(rows))
+})
 
 /** `GET …/bandwidth-daily?from=&to=`: one zero-filled point per UTC day. */
 export const readBandwidthDaily = tenantUseCase(
@@ -91,14 +112,7 @@ export const readBandwidthDaily = tenantUseCase(
   (_context, access, query: { readonly from?: string | undefined; readonly to?: string | undefined }) =>
     Effect.gen(function* () {
       const range = yield* orInvalid(bandwidthRange(query, yield* Clock.currentTimeMillis))
-      const logs = yield* RequestLogs
-      const rows = yield* logs.rollups({
-        tenantIds: [access.tenant.tenantId],
-        granularity: "day",
-        from: new Date(range.from),
-        to: new Date(range.to + 86_400_000)
-      })
-      return bandwidthReport(range, bucketsOf(rows))
+      return yield* bandwidthOf(access.tenant.tenantId, range)
     })
 )
 
@@ -139,6 +153,29 @@ const usageOf = Effect.fn("usageOf")(function* (tenantIds: ReadonlyArray<string>
   return { previous, usage }
 })
 
+/** One tenant's month beside the month before, with the plan's limits: what `GET …/usage` answers. */
+export const tenantUsageOf = Effect.fn("tenantUsageOf")(function* (
+  tenantId: string,
+  month: Month,
+  now: number
+) {
+  const config = yield* Config
+  const { previous, usage } = yield* usageOf([tenantId], month)
+  const figures = usage.get(tenantId) ?? { current: zeroUsage, previous: zeroUsage }
+  const limits = monthlyLimits(config)
+  return {
+    period: month.label,
+    complete: now >= month.end,
+    current: monthFigures(month, figures.current),
+    previous: monthFigures(previous, figures.previous),
+    limits,
+    used: {
+      requests: shareUsed(figures.current.requests, limits.maxRequestsPerMonth),
+      bandwidth: shareUsed(figures.current.bytesOut, limits.maxBandwidthBytesPerMonth)
+    }
+  }
+})
+
 /** `GET …/usage?period=YYYY-MM`: the month beside the month before, with the plan's limits. */
 export const readTenantUsage = tenantUseCase(
   "readTenantUsage",
@@ -147,21 +184,7 @@ export const readTenantUsage = tenantUseCase(
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const month = yield* orInvalid(usageMonth(period, now))
-      const config = yield* Config
-      const { previous, usage } = yield* usageOf([access.tenant.tenantId], month)
-      const figures = usage.get(access.tenant.tenantId) ?? { current: zeroUsage, previous: zeroUsage }
-      const limits = monthlyLimits(config)
-      return {
-        period: month.label,
-        complete: now >= month.end,
-        current: monthFigures(month, figures.current),
-        previous: monthFigures(previous, figures.previous),
-        limits,
-        used: {
-          requests: shareUsed(figures.current.requests, limits.maxRequestsPerMonth),
-          bandwidth: shareUsed(figures.current.bytesOut, limits.maxBandwidthBytesPerMonth)
-        }
-      }
+      return yield* tenantUsageOf(access.tenant.tenantId, month, now)
     })
 )
 

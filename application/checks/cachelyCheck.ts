@@ -1,9 +1,9 @@
 import { Effect } from "effect"
 import { Config } from "../config.ts"
+import { CustomDomainReadModel } from "../ports/CustomDomainReadModel.ts"
 import { EdgeProof } from "../ports/EdgeProof.ts"
 import { Ids } from "../ports/Ids.ts"
 import { type OutboundError, OutboundFetch } from "../ports/OutboundFetch.ts"
-import { SurfaceDomains } from "../ports/SurfaceDomains.ts"
 import { tenantUseCase } from "../useCase.ts"
 import {
   chooseSurface,
@@ -100,7 +100,10 @@ export const cachelyCheck = tenantUseCase("cachelyCheck", "viewer", (_context, a
   Effect.gen(function* () {
     yield* chargeCheck(access.tenant.tenantId)
     const config = yield* Config
-    const domains = yield* (yield* SurfaceDomains).forTenant(access.tenant.tenantId)
+    const rows = yield* (yield* CustomDomainReadModel).listForTenant(access.tenant.tenantId)
+    const domains = rows
+      .filter((row) => row.status !== "released")
+      .map((row) => ({ hostname: row.hostname, status: row.status, activatedAt: row.activatedAt }))
     const view = access.tenant
     const tenant: TenantFacts = {
       slug: view.slug,

@@ -1,5 +1,4 @@
 import type { ApiConfig } from "../../domain/tenant/index.ts"
-import type { SurfaceDomain } from "../ports/SurfaceDomains.ts"
 
 /**
  * The cachely-check's judgement, pure: which surface to probe, and what two probes of it
@@ -7,6 +6,14 @@ import type { SurfaceDomain } from "../ports/SurfaceDomains.ts"
  * own `x-cachely-*` headers (never a generic `x-cache` or another CDN's), and better by its
  * proof of the probe's nonce (see EdgeProof), which a customer's own server cannot forge.
  */
+
+/** A tenant's custom domain as the check needs it (from the custom domains' read model). */
+export interface SurfaceDomain {
+  readonly hostname: string
+  /** `pending` | `active` | `misconfigured` | `expired`. */
+  readonly status: string
+  readonly activatedAt: string | null
+}
 
 export type CheckState = "implemented" | "active_needs_attention" | "not_detected" | "not_enabled"
 export type ItemState = "pass" | "warn" | "fail" | "info"

@@ -1,5 +1,7 @@
 import { Clock, Effect } from "effect"
 import { RequestLogs } from "../ports/RequestLogs.ts"
+import { ScheduleStore } from "../ports/ScheduleStore.ts"
+import type { ScheduledJob } from "../schedulers/runScheduler.ts"
 import { LogsConfig } from "./LogsConfig.ts"
 
 /**
@@ -24,4 +26,30 @@ export const maintainLogPartitions = Effect.fn("maintainLogPartitions")(function
     )
   }
   return result
+})
+
+/** The scheduler's job for the upkeep: one key, run at start and every six hours after. */
+export const logPartitionsJob = "log-partitions"
+const logPartitionsKey = "request_logs"
+const upkeepEveryMillis = 6 * 60 * 60 * 1000
+
+export const logPartitions: ScheduledJob<RequestLogs | LogsConfig> = {
+  name: logPartitionsJob,
+  run: () =>
+    maintainLogPartitions().pipe(
+      Effect.catchCause((cause) =>
+        Effect.logWarning("request_logs partition upkeep failed; next try later", cause)
+      ),
+      Effect.andThen(Clock.currentTimeMillis),
+      Effect.map((now) => ({ dueAt: now + upkeepEveryMillis, attempt: 0 }))
+    )
+}
+
+/** Makes the upkeep due now (at every start: a node that was down long catches up at once). */
+export const scheduleLogPartitions = Effect.gen(function* () {
+  const store = yield* ScheduleStore
+  yield* store.schedule(logPartitionsJob, logPartitionsKey, {
+    dueAt: yield* Clock.currentTimeMillis,
+    attempt: 0
+  })
 })

@@ -34,6 +34,8 @@ interface Fixture {
   /** The site-publish secret, and a generic cache-refresh webhook (its id and receiver path). */
   readonly siteSecret: string
   readonly webhook: { readonly id: string; readonly path: string }
+  /** A custom domain the tenant holds (pending: the test servers ask no DNS). */
+  readonly domain: string
 }
 
 interface Call {
@@ -126,6 +128,19 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     call: (f) => ({ method: "PUT", path: `${tenant(f)}/api-token`, body: { token: "s3cr3t" } }),
     expected: editorUp
   },
+  // The outbound checks: read-only, viewer+ (the website URL is refused by the fetcher, fast).
+  "checks.cachelyCheck": {
+    call: (f) => ({ method: "POST", path: `${tenant(f)}/cachely-check` }),
+    expected: viewerUp
+  },
+  "checks.websiteImplementationCheck": {
+    call: (f) => ({
+      method: "POST",
+      path: `${tenant(f)}/website-implementation-check`,
+      body: { url: "http://127.0.0.1/" }
+    }),
+    expected: viewerUp
+  },
   "members.listMembers": {
     call: (f) => ({ method: "GET", path: `${tenant(f)}/members` }),
     expected: viewerUp
@@ -208,6 +223,25 @@ const matrix: Record<string, { readonly call: (f: Fixture) => Call; readonly exp
     call: (f) => ({ method: "POST", path: f.webhook.path, body: { sys: { type: "Entry" } } }),
     expected: anyone
   },
+  "domains.listDomains": {
+    call: (f) => ({ method: "GET", path: `${tenant(f)}/domains` }),
+    expected: viewerUp
+  },
+  "domains.addDomain": {
+    call: (f) => ({ method: "POST", path: `${tenant(f)}/domains`, body: { hostname: `new-${f.domain}` } }),
+    expected: [401, 401, 403, 403, 201, 201, 201, 201]
+  },
+  "domains.removeDomain": {
+    call: (f) => ({ method: "DELETE", path: `${tenant(f)}/domains?hostname=${f.domain}` }),
+    expected: editorUp
+  },
+  // DNS cannot be asked here (a dead loopback port): still 200, the status kept.
+  "domains.verifyDomain": {
+    call: (f) => ({ method: "POST", path: `${tenant(f)}/domains/verify`, body: { hostname: f.domain } }),
+    expected: editorUp
+  },
+  // Internal: loopback clients (every caller here) or a bearer INTERNAL_API_TOKEN; sessions change nothing.
+  "config.traefikConfig": { call: () => ({ method: "GET", path: "/api/config/traefik" }), expected: anyone },
   "logs.requestLogs": {
     call: (f) => ({ method: "GET", path: `${tenant(f)}/logs` }),
     expected: viewerUp
@@ -287,13 +321,20 @@ describe("Authorization matrix", () => {
     })
     if (siteSecret.status !== 200 || webhook.status !== 200)
       throw new Error(`fixture: webhooks ${siteSecret.status} ${webhook.status}`)
+    const domain = `${slug}.example.com`
+    const added = await request(server, "POST", `/api/tenants/${slug}/domains`, {
+      token: owner,
+      body: { hostname: domain }
+    })
+    if (added.status !== 201) throw new Error(`fixture: domain ${added.status} ${JSON.stringify(added.body)}`)
     return {
       n,
       slug,
       users,
       pending: { id: pending.body.id, token: pending.body.token },
       siteSecret: siteSecret.body.secret,
-      webhook: { id: webhook.body.webhook.id, path: new URL(webhook.body.url).pathname }
+      webhook: { id: webhook.body.webhook.id, path: new URL(webhook.body.url).pathname },
+      domain
     }
   }
 

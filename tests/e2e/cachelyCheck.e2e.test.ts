@@ -1,9 +1,12 @@
 import { createHmac, randomBytes } from "node:crypto"
+import { createServer } from "node:net"
 import { Effect } from "effect"
-import { SqlClient } from "effect/sql"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
+import { Kv } from "../../application/ports/Kv.ts"
+import { startNodeEdge } from "../../edge/node/host.ts"
+import { edgeHostSettingsFromEnv } from "../../edge/node/settings.ts"
 import { databaseTargets } from "../support/databases.ts"
+import { startDnsServer, type TestDnsServer } from "../support/dnsServer.ts"
 import { request } from "../support/http.ts"
 import { type LocalSite, startLocalSite } from "../support/localSites.ts"
 import { redisUrl } from "../support/services.ts"
@@ -11,11 +14,11 @@ import { startTestServer, type TestServer } from "../support/testServer.ts"
 
 /**
  * POST /api/tenants/{slug}/cachely-check end to end: a real server whose probes reach local
- * servers through ORIGIN_OVERRIDES (the probe keeps its Host). Until the reference edge is in
- * main, `edge` below imitates it: the CONTRACT's x-cachely-* headers, Cache-Status, a MISS then
- * a HIT, and x-cachely-proof (HMAC-SHA256 of "{nonce}|{host}" under the EDGE_SEAL_KEY the
- * server is given). `direct` is a customer's own server (a generic `x-cache` only); `faker`
- * copies the edge's headers without being able to prove them.
+ * servers through ORIGIN_OVERRIDES (the probe keeps its Host). The implemented states meet the
+ * reference edge (its Node host, reading the server's own KV, under the same EDGE_SEAL_KEY),
+ * in front of a customer's origin. `imitation` answers like an edge whose configuration is
+ * stale (an old x-cachely-version, a valid proof); `direct` is a customer's own server (a
+ * generic `x-cache` only); `faker` copies the edge's headers without being able to prove them.
  */
 
 const sealKey = randomBytes(32)
@@ -23,6 +26,8 @@ const proof = (nonce: string, host: string) =>
   createHmac("sha256", sealKey).update(`${nonce}|${host}`).digest("hex")
 
 let edge: LocalSite
+let origin: LocalSite
+let dns: TestDnsServer
 let direct: LocalSite
 let faker: LocalSite
 /** The version the imitated edge reports, by Host (default "1", a new tenant's htmlCacheVersion). */
@@ -32,6 +37,14 @@ const seen = new Set<string>()
 const page = "<!doctype html><html><body><h1>Hello</h1></body></html>"
 
 beforeAll(async () => {
+  dns = await startDnsServer()
+  origin = await startLocalSite((_request, response) => {
+    response.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "public, max-age=60"
+    })
+    response.end(page)
+  })
   edge = await startLocalSite((request, response) => {
     const host = request.headers.host ?? ""
     const key = `${host}${request.url}`
@@ -69,15 +82,28 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  await dns?.close()
+  await origin?.close()
   await edge?.close()
   await direct?.close()
   await faker?.close()
 })
 
-const overrides = () => ({
-  "https://warm-site.cachely.localhost": edge.base,
+/** A port nothing listens on yet, for the reference edge the server's overrides must name before it starts. */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer()
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+
+const overrides = (referenceEdge: string) => ({
+  "https://warm-site.cachely.localhost": referenceEdge,
+  "https://www.prod-site.test": referenceEdge,
   "https://stale-site.cachely.localhost": edge.base,
-  "https://www.prod-site.test": edge.base,
+  "https://nonce-site.cachely.localhost": edge.base,
   "https://www.direct-site.test": direct.base,
   "https://www.fake-site.test": faker.base,
   "https://www.forged-site.test": faker.base
@@ -87,25 +113,41 @@ for (const target of databaseTargets) {
   describe(`cachely-check (${target.name})`, () => {
     let server: TestServer
     let owner: string
+    let referenceEdge: { readonly url: string; readonly close: () => Promise<void> } | undefined
 
     const createTenant = async (slug: string, siteProxy: boolean) => {
       const created = await request(server, "POST", "/api/tenants", {
         token: owner,
-        body: { slug, cms: "contentful", spaceId: "abc123", siteProxy }
+        body: { slug, cms: "contentful", spaceId: "abc123", siteProxy, websiteDomain: `origin.${slug}.test` }
       })
       expect(created.status).toBe(201)
     }
 
-    /** An active custom domain, as the custom domains' read model holds it. */
-    const activeDomain = (slug: string, hostname: string, activatedAt: string) =>
-      server.run(
-        Effect.gen(function* () {
-          const tenant = yield* (yield* TenantReadModel).bySlug(slug)
-          const sql = yield* SqlClient.SqlClient
-          yield* sql`INSERT INTO custom_domains (hostname, tenant_id, domain_id, status, created_at, activated_at, record)
-            VALUES (${hostname}, ${tenant!.tenantId}, ${`dom_${hostname}`}, 'active', ${activatedAt}, ${activatedAt}, ${"{}"}::jsonb)`
-        }).pipe(Effect.orDie)
-      )
+    /** Waits until the edge projector has written `key` with `fragment` in it. */
+    const projected = async (key: string, fragment = "") => {
+      for (let tries = 0; tries < 200; tries++) {
+        const value = await server.run(Effect.flatMap(Kv, (kv) => kv.get(key)))
+        if (value?.includes(fragment)) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error(`${key} was never written with ${fragment}`)
+    }
+
+    /** A custom domain made active the way a customer does it: added, its records in DNS, verified. */
+    const activeDomain = async (slug: string, hostname: string) => {
+      const added = await request(server, "POST", `/api/tenants/${slug}/domains`, {
+        token: owner,
+        body: { hostname }
+      })
+      expect(added.status).toBe(201)
+      dns.set(`_cachely-challenge.${hostname}`, "TXT", [added.body.verification.ownership.value])
+      dns.set(hostname, "CNAME", [`${slug}.cachely.localhost`])
+      const verified = await request(server, "POST", `/api/tenants/${slug}/domains/verify`, {
+        token: owner,
+        body: { hostname }
+      })
+      expect(verified.body.domain.status).toBe("active")
+    }
 
     const check = (slug: string) =>
       request(server, "POST", `/api/tenants/${slug}/cachely-check`, { token: owner })
@@ -115,17 +157,47 @@ for (const target of databaseTargets) {
     ) => body.items.find((candidate) => candidate.id === id)
 
     beforeAll(async () => {
+      // Each target's tenants meet a cold edge cache.
+      seen.clear()
+      const edgePort = await freePort()
+      const edgeToken = `edge_${randomBytes(16).toString("hex")}`
       server = await startTestServer(target, {
-        ORIGIN_OVERRIDES: JSON.stringify(overrides()),
+        ORIGIN_OVERRIDES: JSON.stringify(overrides(`http://127.0.0.1:${edgePort}`)),
+        EDGE_TOKENS: edgeToken,
         EDGE_SEAL_KEY: sealKey.toString("base64"),
+        DNS_SERVERS: dns.address,
         CHECK_RATE_LIMIT: "3/0.01",
         ...(target.name === "postgres" && redisUrl !== undefined ? { REDIS_URL: redisUrl } : {})
       })
       owner = await server.token(`user_cachely_${target.name}`)
-      await server.run(Effect.void)
-      // The free plan allows 3 tenants; these owners are on their own.
+      // The reference edge, reading the server's KV; the tenants' origins are the local `origin`.
+      const started = await startNodeEdge({
+        settings: edgeHostSettingsFromEnv({
+          EDGE_HOST: "127.0.0.1",
+          EDGE_PORT: String(edgePort),
+          EDGE_CACHE_MB: "16",
+          TENANTRY_URL: server.baseUrl,
+          ORIGIN_OVERRIDES: JSON.stringify({
+            "https://origin.warm-site.test": origin.base,
+            "https://origin.prod-site.test": origin.base
+          })
+        }),
+        snapshots: {
+          get: (key) =>
+            server.run(
+              Effect.map(
+                Effect.flatMap(Kv, (kv) => kv.get(key)),
+                (v) => v ?? null
+              )
+            )
+        },
+        sealKey: new Uint8Array(sealKey),
+        token: edgeToken
+      })
+      referenceEdge = started
     })
     afterAll(async () => {
+      await referenceEdge?.close()
       await server?.close()
     })
 
@@ -143,10 +215,11 @@ for (const target of databaseTargets) {
       expect(item(body, "api_proxy")?.detail).toMatch(/live test/)
     })
 
-    it("given the edge in front of the preview host and warm, then implemented with both probes proven", async () => {
+    it("given the reference edge in front of the preview host and warm, then implemented with both probes proven", async () => {
       await ownerOf("warm")
       await createTenant("warm-site", true)
-      const before = edge.requests()
+      await projected("proxy:warm-site", '"siteProxy":true')
+      const before = origin.requests()
       const { body } = await check("warm-site")
       expect(body.state).toBe("implemented")
       expect(body.surfaceLabel).toBe("preview")
@@ -157,26 +230,41 @@ for (const target of databaseTargets) {
         status: 200,
         error: null
       })
-      expect(body.probes[0].headers["x-cachely-cache"]).toBe("MISS")
+      expect(body.probes[0].headers).toMatchObject({
+        "x-cachely-cache": "MISS",
+        "x-cachely-surface": "site",
+        "x-cachely-tenant": "warm-site",
+        "x-cachely-version": "1"
+      })
       expect(body.probes[1].headers["x-cachely-cache"]).toBe("HIT")
-      expect(body.probes[1].headers["cache-status"]).toBe("Cachely; hit")
+      expect(body.probes[1].headers["cache-status"]).toMatch(/^Cachely; hit/)
+      expect(body.probes[1].headers["x-cachely-proof"]).toMatch(/^[0-9a-f]{64}$/)
       for (const id of ["website_surface", "edge_headers", "edge_proof", "cache", "version"]) {
         expect(item(body, id)?.state, id).toBe("pass")
       }
-      // Two plain sequential GETs, each with its own nonce, reaching the edge with the original Host.
-      expect(edge.requests() - before).toBe(2)
+      // Two plain sequential GETs through the edge: the first reached the origin, the second was a HIT.
+      expect(origin.requests() - before).toBe(1)
+      expect(origin.hosts().at(-1)).toBe("origin.warm-site.test")
+    })
+
+    it("given a probe, then each carries its own nonce and keeps the surface's Host", async () => {
+      await ownerOf("nonces")
+      await createTenant("nonce-site", true)
+      await check("nonce-site")
       const sent = edge.requestHeaders().slice(-2)
       expect(sent.map((headers) => headers.host)).toEqual([
-        "warm-site.cachely.localhost",
-        "warm-site.cachely.localhost"
+        "nonce-site.cachely.localhost",
+        "nonce-site.cachely.localhost"
       ])
+      expect(sent[0]!["x-cachely-nonce"]).toMatch(/^nonce_/)
       expect(sent[0]!["x-cachely-nonce"]).not.toBe(sent[1]!["x-cachely-nonce"])
     })
 
-    it("given an active custom domain served by the edge, then the production surface is probed", async () => {
+    it("given an active custom domain served by the reference edge, then the production surface is probed", async () => {
       await ownerOf("prod")
       await createTenant("prod-site", true)
-      await activeDomain("prod-site", "www.prod-site.test", "2026-11-01T10:00:00.000Z")
+      await activeDomain("prod-site", "www.prod-site.test")
+      await projected("host:www.prod-site.test", "prod-site")
       const { body } = await check("prod-site")
       expect(body).toMatchObject({
         state: "implemented",
@@ -189,7 +277,7 @@ for (const target of databaseTargets) {
     it("given a site that answers directly without the edge, then not_detected (a generic x-cache proves nothing)", async () => {
       await ownerOf("direct")
       await createTenant("direct-site", true)
-      await activeDomain("direct-site", "www.direct-site.test", "2026-11-02T10:00:00.000Z")
+      await activeDomain("direct-site", "www.direct-site.test")
       const { body } = await check("direct-site")
       expect(body).toMatchObject({ state: "not_detected", surfaceLabel: "production" })
       expect(item(body, "edge_headers")?.state).toBe("fail")
@@ -202,7 +290,7 @@ for (const target of databaseTargets) {
     it("given a site that fakes x-cachely-* without the proof, then active_needs_attention saying the proof is missing", async () => {
       await ownerOf("fake")
       await createTenant("fake-site", true)
-      await activeDomain("fake-site", "www.fake-site.test", "2026-11-03T10:00:00.000Z")
+      await activeDomain("fake-site", "www.fake-site.test")
       const { body } = await check("fake-site")
       expect(body.state).toBe("active_needs_attention")
       expect(item(body, "edge_proof")).toMatchObject({ state: "fail" })
@@ -212,13 +300,13 @@ for (const target of databaseTargets) {
     it("given a site whose proof is wrong, then the proof item says so", async () => {
       await ownerOf("forged")
       await createTenant("forged-site", true)
-      await activeDomain("forged-site", "www.forged-site.test", "2026-11-03T11:00:00.000Z")
+      await activeDomain("forged-site", "www.forged-site.test")
       const { body } = await check("forged-site")
       expect(body.state).toBe("active_needs_attention")
       expect(item(body, "edge_proof")?.detail).toMatch(/wrong/)
     })
 
-    it("given the edge serving an older version than the stored one, then active_needs_attention", async () => {
+    it("given an edge serving an older version than the stored one, then active_needs_attention", async () => {
       await ownerOf("stale")
       await createTenant("stale-site", true)
       servedVersion.set("stale-site.cachely.localhost", "0")

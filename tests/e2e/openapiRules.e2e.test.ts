@@ -32,7 +32,7 @@ interface Document {
   readonly [key: string]: unknown
 }
 
-type Method = "get" | "post" | "put"
+type Method = "get" | "post" | "put" | "delete"
 
 /** One request, by the document's path template: a JSON body or query parameters (as sent). */
 interface Call {
@@ -234,6 +234,32 @@ const refused: ReadonlyArray<Refused> = [
     provider: "generic",
     refreshAssets: "yes"
   }),
+  // analytics, bandwidth and usage queries
+  ...[
+    ["/analytics", "period", "1y"],
+    ["/analytics", "period", ""],
+    ["/analytics", "period", "7D"],
+    ["/bandwidth-daily", "from", "2026-13-01"],
+    ["/bandwidth-daily", "from", "yesterday"],
+    ["/bandwidth-daily", "to", "2026-1-01"],
+    ["/usage", "period", "2026-13"],
+    ["/usage", "period", "26-12"]
+  ].map(
+    ([suffix, field, value]): Refused => ({
+      method: "get",
+      path: `${tenantPath}${suffix}`,
+      field: field!,
+      what: JSON.stringify(value),
+      query: { [field!]: value! }
+    })
+  ),
+  {
+    method: "get",
+    path: "/api/tenants/usage",
+    field: "period",
+    what: "month 00",
+    query: { period: "2026-00" }
+  },
   // the audit history's query
   auditQuery("limit", { limit: "0" }),
   auditQuery("limit", { limit: "201" }),
@@ -284,6 +310,21 @@ const refused: ReadonlyArray<Refused> = [
     field: "token",
     what: "513 characters",
     body: { token: `inv_${"x".repeat(509)}` }
+  },
+  // custom domains (the document states the length bounds; the domain's rules refuse more, see customDomains.e2e)
+  onTenant("post", "/domains", "hostname", "empty", { hostname: "" }),
+  onTenant("post", "/domains", "hostname", "1025 characters", {
+    hostname: `${"a".repeat(1013)}.example.com`
+  }),
+  onTenant("post", "/domains", "hostname", "missing", {}),
+  onTenant("post", "/domains/verify", "hostname", "empty", { hostname: "" }),
+  onTenant("post", "/domains/verify", "hostname", "a number", { hostname: 5 }),
+  {
+    method: "delete",
+    path: `${tenantPath}/domains`,
+    field: "hostname",
+    what: "empty",
+    query: { hostname: "" }
   }
 ]
 
@@ -481,7 +522,17 @@ describe("The OpenAPI document states the rules the server enforces", () => {
         return send(call)
       }
     ],
-    [`post ${tenantPath}/members/remove`, send]
+    [`post ${tenantPath}/members/remove`, send],
+    // The example domain is added, verified (DNS cannot be asked here: still 200), then removed.
+    [`post ${tenantPath}/domains`, send],
+    [`post ${tenantPath}/domains/verify`, send],
+    [`delete ${tenantPath}/domains`, send],
+    [`get ${tenantPath}/analytics`, send],
+    [`get ${tenantPath}/bandwidth-daily`, send],
+    [`get ${tenantPath}/usage`, send],
+    ["get /api/tenants/usage", send],
+    // Fetch problems are ok:false answers (200): the example names a site this test never reaches.
+    [`post ${tenantPath}/website-implementation-check`, send]
   ]
 
   /** Every example the document gives for a request body or a query parameter, as calls. */

@@ -164,6 +164,28 @@ export const edgeConformance = (name: string, start: StartEdge) =>
         expect(seen?.headers["proxy-authorization"]).toBeUndefined()
       })
 
+      it("given an origin that sends our headers and hop-by-hop ones, then the edge's own stand and the hop-by-hop ones are gone", async () => {
+        site.route("/spoof", (_req, res) => {
+          res.writeHead(200, {
+            "content-type": "text/plain",
+            "x-cachely-cache": "HIT",
+            "x-cachely-tenant": "someone-else",
+            "cache-status": "Forged; hit",
+            connection: "keep-alive, x-private-hop",
+            "x-private-hop": "internal",
+            "keep-alive": "timeout=5"
+          })
+          res.end("spoofed")
+        })
+        const slug = await given("spoof")
+        const reply = await get(hostOf(slug), "/spoof")
+        expect(reply.body).toBe("spoofed")
+        expect(reply.headers["x-cachely-cache"]).toBe("MISS")
+        expect(reply.headers["x-cachely-tenant"]).toBe(slug)
+        expect(reply.headers["cache-status"]).toMatch(/^Cachely; /)
+        expect(reply.headers["x-private-hop"]).toBeUndefined()
+      })
+
       it("given an active custom domain (host:{hostname}), when asked with a port and in upper case, then it serves the tenant", async () => {
         const slug = await given("custom")
         const hostname = `www.${slug}.example`
@@ -230,6 +252,46 @@ export const edgeConformance = (name: string, start: StartEdge) =>
           gate: { apiProxy: "closed_unconfigured", siteProxy: "closed" }
         }))
         expectEnvelope(await get(hostOf(slug), "/"), 404, "not_found")
+      })
+    })
+
+    describe("monthly quotas", () => {
+      const thisMonth = () => new Date().toISOString().slice(0, 7)
+
+      it("given a tenant over quota this month on a reporting plan, then it is served, with x-cachely-quota: over", async () => {
+        const slug = await given("quota-report", () => ({
+          overQuota: true,
+          quotaMonth: thisMonth(),
+          quotaAction: "report"
+        }))
+        const reply = await get(hostOf(slug), "/quota-report")
+        expect(reply.status).toBe(200)
+        expect(reply.headers["x-cachely-quota"]).toBe("over")
+      })
+
+      it("given a tenant over quota this month on a blocking plan, then 429 rate_limited with Retry-After, and the origin is never asked", async () => {
+        const slug = await given("quota-block", () => ({
+          overQuota: true,
+          quotaMonth: thisMonth(),
+          quotaAction: "block"
+        }))
+        const before = site.seen.length
+        const reply = await get(hostOf(slug), "/quota-block")
+        expectEnvelope(reply, 429, "rate_limited")
+        expect(reply.headers["x-cachely-quota"]).toBe("over")
+        expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0)
+        expect(site.seen.length).toBe(before)
+      })
+
+      it("given a tenant that went over quota in an earlier month, then it is served as usual, without the header", async () => {
+        const slug = await given("quota-past", () => ({
+          overQuota: true,
+          quotaMonth: "2020-01",
+          quotaAction: "block"
+        }))
+        const reply = await get(hostOf(slug), "/quota-past")
+        expect(reply.status).toBe(200)
+        expect(reply.headers["x-cachely-quota"]).toBeUndefined()
       })
     })
 

@@ -158,11 +158,19 @@ for (const target of databaseTargets) {
               regenerateCacheRefreshWebhook: "admin",
               deleteCacheRefreshWebhook: "admin",
               cacheRefreshWebhookEvents: "editor",
-              requestLogs: "viewer",
               readAnalytics: "viewer",
               readBandwidthDaily: "viewer",
               readTenantUsage: "viewer",
-              recordQuotaUsage: "owner"
+              recordQuotaUsage: "owner",
+              listCustomDomains: "viewer",
+              addCustomDomain: "editor",
+              verifyCustomDomain: "editor",
+              removeCustomDomain: "editor",
+              // The scheduler's re-check: editors (as verify) and the system.
+              recheckCustomDomain: "editor",
+              requestLogs: "viewer",
+              cachelyCheck: "viewer",
+              websiteImplementationCheck: "viewer"
             })
             const { slug } = yield* staffedTenant
             // Allowed users do get through the policy: reading the tenant works for every member.

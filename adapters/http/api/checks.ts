@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { platformIds } from "../../../application/checks/platform.ts"
 import { websiteCheckErrors } from "../../../application/checks/websiteImplementationCheck.ts"
+import { withExamples } from "./documented.ts"
 import { TooManyRequestsWithRetryAfter, ValidationFailed } from "./errors.ts"
 import { Authentication, SlugParam, TenantScope } from "./security.ts"
 
@@ -39,13 +40,15 @@ export const CachelyCheckResponse = Schema.Struct({
 
 const Signal = Schema.Struct({ url: Schema.String, context: Schema.String, snippet: Schema.String })
 
-export const WebsiteCheckBody = Schema.Struct({
-  url: Schema.String.annotate({
-    description:
-      "The public website's address (https:// is assumed when no scheme is given); not a Cachely address. At most 2048 characters, else an ok:false invalid_url answer.",
-    examples: ["https://www.example.com"]
-  })
-})
+export const WebsiteCheckBody = withExamples(
+  Schema.Struct({
+    url: Schema.String.annotate({
+      description:
+        "The public website's address (https:// is assumed when no scheme is given); not a Cachely address. At most 2048 characters, else an ok:false invalid_url answer."
+    })
+  }),
+  [{ url: "https://www.example.com" }]
+)
 
 export const WebsiteCheckResponse = Schema.Union([
   Schema.Struct({

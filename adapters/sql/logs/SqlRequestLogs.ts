@@ -28,7 +28,7 @@ import { topPathsUpsert } from "./topK.ts"
 const statusClasses: ReadonlyArray<StatusClass> = ["1xx", "2xx", "3xx", "4xx", "5xx"]
 const latencyIndexes = Array.from({ length: latencyBucketCount }, (_, index) => index)
 
-const counterColumns = [
+export const counterColumns = [
   "requests",
   "hits",
   "misses",
@@ -40,7 +40,7 @@ const counterColumns = [
 ]
 
 /** The aggregate of each counter column over `stored` rows, in counterColumns' order. */
-const counterAggregates = [
+export const counterAggregates = [
   "count(*)",
   "count(*) FILTER (WHERE cache = 'HIT')",
   "count(*) FILTER (WHERE cache = 'MISS')",
