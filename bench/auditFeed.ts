@@ -9,7 +9,7 @@
  *    of one tenant while cache bumps are appended every 20 ms; latency from the bump's answer
  *    (its commit acknowledged) and from its request, p50/p99, against 1 consumer alone.
  * 3. Appends with the hash chain against the same statement without it (the statement before
- *    migration 0012, kept below as the baseline): 8 writers, single-event appends, alternated.
+ *    migration 0011, kept below as the baseline): 8 writers, single-event appends, alternated.
  *
  * Usage: npm run bench:audit-feed   (BENCH_DATABASE_URL, BENCH_FEED_EVENTS, BENCH_FEED_CONSUMERS,
  * BENCH_DURATION_MS as in bench/README.md)
@@ -221,7 +221,7 @@ const feedRows = async () => {
   }
 }
 
-/** The append statement before migration 0012 (no chain), for the baseline row: same tables, same shape. */
+/** The append statement before migration 0011 (no chain), for the baseline row: same tables, same shape. */
 const appendWithoutChain = (sql: SqlClient.SqlClient, request: AppendRequest) =>
   sql`
     WITH request AS (

@@ -77,7 +77,7 @@ export const encode = (input: string): string | undefined => {
 export const decode = (input: string): string | undefined => {
   const output: Array<number> = []
   const lastDelimiter = input.lastIndexOf("-")
-  const basic = lastDelimiter < 0 ? 0 : lastDelimiter
+  const basic = Math.max(lastDelimiter, 0)
   for (let j = 0; j < basic; j++) {
     const code = input.charCodeAt(j)
     if (code >= 0x80) return undefined

@@ -162,7 +162,7 @@ describe.each(stacks)("Given the release-0.1 database restored at migration 0005
         })
       // Everything that was not already a tenant's own event left `tenant-{id}`.
       for (const event of dumped("events")) expect(event.stream_id).toBe(tenantStream(event.tenant_id))
-      // Migration 0012 adds each stream's hash chain (checked below) and nothing else.
+      // Migration 0011 adds each stream's hash chain (checked below) and nothing else.
       const eventRows = await server.run(readTable("events", ["position"]))
       expect(
         differences(
@@ -184,7 +184,7 @@ describe.each(stacks)("Given the release-0.1 database restored at migration 0005
           streams.sort(byKey("stream_id"))
         )
       ).toEqual([])
-      // Migration 0012 chained every stream: each link holds, and each stream row has its head.
+      // Migration 0011 chained every stream: each link holds, and each stream row has its head.
       const chained = await server.run(
         Effect.flatMap(Effect.service(EventStore), (store) =>
           Effect.forEach([...versions.keys()], (streamId) => store.readStream(streamId))

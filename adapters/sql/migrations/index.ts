@@ -10,7 +10,7 @@ import tenantKeyTombstones from "./0007_tenant_key_tombstones.ts"
 import projectionLeases from "./0008_projection_leases.ts"
 import customDomains from "./0009_custom_domains.ts"
 import schedules from "./0010_schedules.ts"
-import auditChain from "./0012_audit_chain.ts"
+import auditChain from "./0011_audit_chain.ts"
 
 /**
  * Every schema change, in order. Applied at start; each runs once, in a transaction,
@@ -27,7 +27,7 @@ export const migrations = {
   "0008_projection_leases": projectionLeases,
   "0009_custom_domains": customDomains,
   "0010_schedules": schedules,
-  "0012_audit_chain": auditChain
+  "0011_audit_chain": auditChain
 }
 
 export const migrate = Migrator.make({})({
