@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { withExamples } from "./documented.ts"
-import { AlreadyExists, Forbidden, NotFound, PlanLimit, RateLimited, ValidationFailed } from "./errors.ts"
+import { AlreadyExists, Forbidden, NotFound, PlanLimit, ValidationFailed } from "./errors.ts"
 import { Authentication, SlugParam, TenantScope } from "./security.ts"
 
 const NullableString = Schema.NullOr(Schema.String)
@@ -89,7 +89,7 @@ export class DomainsGroup extends HttpApiGroup.make("domains")
         domain: DomainRecordJson,
         checks: Schema.Struct({ ownership: CheckJson, routing: CheckJson })
       }),
-      error: [ValidationFailed, NotFound, RateLimited]
+      error: [ValidationFailed, NotFound]
     }).annotate(
       OpenApi.Description,
       "Checks DNS now (ownership TXT, routing CNAME or A/AAAA) and answers the status with what DNS said; rate-limited per domain (429 with Retry-After)."

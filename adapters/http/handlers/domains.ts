@@ -12,7 +12,6 @@ import { traefikConfig } from "../../../application/edge/traefikConfig.ts"
 import { Api } from "../api/Api.ts"
 import { Forbidden, ValidationFailed } from "../api/errors.ts"
 import { clientAddress } from "../clientAddress.ts"
-import { errorResponse } from "../envelope.ts"
 import { respond } from "../errorMap.ts"
 import { HttpSettings } from "../httpSettings.ts"
 import { rawHeader } from "../rawHeaders.ts"
@@ -73,18 +72,6 @@ export const DomainsHandlers = HttpApiBuilder.group(Api, "domains", (handlers) =
     )
     .handle("verifyDomain", ({ params, payload }) =>
       Effect.flatMap(requestContext, (context) => verifyCustomDomain(context, params.slug, payload)).pipe(
-        // The one refusal that needs a header of its own: 429 with Retry-After.
-        Effect.catchTag("VerifyRateLimited", (limited) =>
-          Effect.succeed(
-            errorResponse(
-              429,
-              {
-                message: `Too many verify calls for ${limited.hostname}; retry in ${limited.retryAfterSeconds} s`
-              },
-              { "retry-after": String(limited.retryAfterSeconds) }
-            )
-          )
-        ),
         respond
       )
     )
