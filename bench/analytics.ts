@@ -19,12 +19,12 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import * as LogsDatabase from "../adapters/sql/logs/LogsDatabase.ts"
+import { rebuildRollups } from "../adapters/sql/logs/rebuildRollups.ts"
 import * as SqlRequestLogs from "../adapters/sql/logs/SqlRequestLogs.ts"
-import { counterAggregates, counterColumns } from "../adapters/sql/logs/SqlRequestLogs.ts"
 import { analyticsOf, bandwidthOf, tenantUsageOf } from "../application/analytics/readAnalytics.ts"
 import { Config, type TenantryConfig } from "../application/config.ts"
 import { RequestLogs } from "../application/ports/RequestLogs.ts"
-import { dayMillis, floorDay, monthAt, topPathsPerDay } from "../domain/analytics/index.ts"
+import { dayMillis, floorDay, monthAt } from "../domain/analytics/index.ts"
 import { fmtMs, log, percentile, postgresUrl, printTable, type Row } from "./support.ts"
 
 const sizes = (process.env.BENCH_ANALYTICS_SIZES ?? "100000,10000000").split(",").map(Number)
@@ -76,41 +76,6 @@ const insertRecords = (
       (i % 997)::float8, NULL,
       chr(65 + i % 25) || chr(65 + (i / 25) % 2), 'bench'
     FROM generate_series(${from}, ${to}) AS i`)
-
-/** The rollups and top-k tables of the tenants `where` selects, rebuilt from their raw records. */
-const rebuildRollups = (sql: SqlClient.SqlClient, where: string) =>
-  Effect.gen(function* () {
-    for (const table of [
-      "request_rollups_hourly",
-      "request_rollups_daily",
-      "request_path_rollups_daily",
-      "request_country_rollups_hourly",
-      "request_country_rollups_daily"
-    ]) {
-      yield* sql.unsafe(`DELETE FROM ${table} WHERE ${where}`)
-    }
-    for (const [table, column, expression] of [
-      ["request_rollups_hourly", "hour", "date_trunc('hour', ts, 'UTC')"],
-      ["request_rollups_daily", "day", "(ts AT TIME ZONE 'UTC')::date"]
-    ] as const) {
-      yield* sql.unsafe(`INSERT INTO ${table} (tenant_id, ${column}, surface, ${counterColumns.join(", ")})
-        SELECT tenant_id, ${expression}, surface, ${counterAggregates.join(", ")} FROM request_logs WHERE ${where} GROUP BY 1, 2, 3`)
-    }
-    for (const [table, column, expression] of [
-      ["request_country_rollups_hourly", "hour", "date_trunc('hour', ts, 'UTC')"],
-      ["request_country_rollups_daily", "day", "(ts AT TIME ZONE 'UTC')::date"]
-    ] as const) {
-      yield* sql.unsafe(`INSERT INTO ${table} (tenant_id, ${column}, country, requests)
-        SELECT tenant_id, ${expression}, coalesce(country, ''), count(*) FROM request_logs WHERE ${where} GROUP BY 1, 2, 3`)
-    }
-    // The bounded per-day top-paths table: the 500 biggest paths of each tenant and day, the rest in ''.
-    yield* sql.unsafe(`INSERT INTO request_path_rollups_daily (tenant_id, day, path, requests, bytes_out)
-      SELECT tenant_id, day, CASE WHEN rank <= ${topPathsPerDay} THEN path ELSE '' END, sum(requests), sum(bytes_out)
-      FROM (SELECT tenant_id, (ts AT TIME ZONE 'UTC')::date AS day, path, count(*) AS requests, sum(bytes_out) AS bytes_out,
-              row_number() OVER (PARTITION BY tenant_id, (ts AT TIME ZONE 'UTC')::date ORDER BY count(*) DESC, path) AS rank
-            FROM request_logs WHERE ${where} GROUP BY 1, 2, 3) ranked
-      GROUP BY 1, 2, 3`)
-  })
 
 const time = async (effect: () => Promise<unknown>) => {
   for (let i = 0; i < 20; i++) await effect()
@@ -184,7 +149,7 @@ const program = Effect.gen(function* () {
     SELECT 'tnt_other' || lpad((i % ${otherTenants})::text, 6, '0'), to_timestamp(${now / 1000} - (hashint4(i) & 2147483647) % (90 * 86400)),
       'o' || i, 'other', 'other.cachely.localhost', 'GET', '/p/' || i % 300, 200, 'HIT', 'site', 1000, 0, 3, NULL, 'DE', 'bench'
     FROM generate_series(1, ${otherTenants * perOther}) AS i`)
-  yield* rebuildRollups(sql, `tenant_id <> '${target}'`)
+  yield* rebuildRollups(sql, { allBut: target })
   log(`loaded and rolled up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   let loaded = 0
   for (const size of sizes) {
@@ -192,7 +157,7 @@ const program = Effect.gen(function* () {
     started = performance.now()
     yield* insertRecords(sql, loaded + 1, size, `'${target}'`, now)
     loaded = size
-    yield* rebuildRollups(sql, `tenant_id = '${target}'`)
+    yield* rebuildRollups(sql, { tenantId: target })
     yield* sql.unsafe("ANALYZE")
     log(`loaded and rolled up in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     const month = monthAt(now)
