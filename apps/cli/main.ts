@@ -2,9 +2,11 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect, Layer, Option, Schema, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { loadOrCreateDevKeys, mintDevToken } from "../../adapters/auth/devKeys.ts"
-import { databaseConfig } from "../../adapters/runtime/appLayer.ts"
+import { databaseConfig, logsDatabaseConfig } from "../../adapters/runtime/appLayer.ts"
 import { settingsFromEnv } from "../../adapters/runtime/settings.ts"
 import { exportTenant, tenantIdOfSlug, verifyChains } from "../../adapters/sql/auditChain.ts"
+import * as LogsDatabase from "../../adapters/sql/logs/LogsDatabase.ts"
+import { rebuildRollups } from "../../adapters/sql/logs/rebuildRollups.ts"
 import { rebuildInlineProjection } from "../../adapters/sql/rebuildProjection.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import { edgeConfigProjectorName } from "../../application/edge/edgeConfigProjector.ts"
@@ -166,9 +168,30 @@ const audit = Command.make("audit").pipe(
   Command.withSubcommands([auditVerify, auditExport])
 )
 
+const logsRebuildRollups = Command.make(
+  "rebuild-rollups",
+  { slug: Argument.String("slug").pipe(Argument.withDescription("The tenant (live or deleted)")) },
+  Effect.fn(function* ({ slug }) {
+    const tenantId = yield* tenantNamed(slug).pipe(Effect.provide(storage))
+    const { records } = yield* Effect.gen(function* () {
+      return yield* rebuildRollups(yield* LogsDatabase.LogsSql, { tenantId })
+    }).pipe(Effect.provide(Layer.orDie(LogsDatabase.layer(logsDatabaseConfig(settings)))))
+    yield* Console.log(`${slug}: rollups and top paths rebuilt from ${records} stored request logs`)
+  })
+).pipe(
+  Command.withDescription(
+    "Rebuild a tenant's analytics rollups from its stored request logs (ingestion waits meanwhile)"
+  )
+)
+
+const logs = Command.make("logs").pipe(
+  Command.withDescription("The request-log store"),
+  Command.withSubcommands([logsRebuildRollups])
+)
+
 Command.make("tenantry").pipe(
   Command.withDescription("Tenantry admin CLI"),
-  Command.withSubcommands([token, migrate, replay, projections, audit]),
+  Command.withSubcommands([token, migrate, replay, projections, audit, logs]),
   Command.run({ version: "0.1.0" }),
   Effect.catchTag("CliError", (error) =>
     Effect.sync(() => {

@@ -183,7 +183,7 @@ export const requestLogsContract = (name: string, logsLayer: Layer.Layer<Request
     )
 
     it.effect(
-      "given partitions older than retention, when maintained, then days ahead exist, old partitions are gone with their records, and rollups stay",
+      "given partitions older than retention, when maintained, then days ahead exist, old partitions are gone with their records, and rollups stay, also through a rebuild",
       () =>
         Effect.gen(function* () {
           const logs = yield* RequestLogs
@@ -215,6 +215,14 @@ export const requestLogsContract = (name: string, logsLayer: Layer.Layer<Request
             rows.reduce((sum, row) => sum + row.requests, 0),
             3
           )
+          yield* rebuildRollups(yield* LogsSql, { tenantId })
+          const rebuilt = yield* logs.rollups({
+            tenantIds: [tenantId],
+            granularity: "day",
+            from: new Date(now.getTime() - 50 * day),
+            to: new Date(now.getTime() + 5 * day)
+          })
+          assert.deepStrictEqual(rebuilt, rows)
         })
     )
 
@@ -291,6 +299,79 @@ export const requestLogsContract = (name: string, logsLayer: Layer.Layer<Request
             0
           )
           for (const tenantId of tenants) yield* rebuildRollups(sql, { tenantId })
+          assert.deepStrictEqual(yield* tables(), ingested)
+        })
+    )
+
+    it.effect(
+      "given the same records arriving at once in batches of different orders (a shipper's retry racing its first attempt), when ingested, then none fails and each record is stored and counted once",
+      () =>
+        Effect.gen(function* () {
+          const logs = yield* RequestLogs
+          const tenantId = tenantIdFor()
+          const now = Date.now()
+          const records = Array.from({ length: 2000 }, (_, i) =>
+            logRecord({
+              tenantId,
+              ts: new Date(now - (i % 40) * 3_600_000).toISOString(),
+              path: `/p${i % 30}`
+            })
+          )
+          const shuffled = (seed: number) =>
+            records
+              .map((record, i) => ({ record, key: (i * 7919 + seed * 104729) % 1009 }))
+              .sort((a, b) => a.key - b.key)
+              .map(({ record }) => record)
+          const outcomes = yield* Effect.forEach(
+            [0, 1, 2, 3, 4, 5, 6, 7],
+            (seed) => logs.ingest({ batchId: undefined, records: seed === 0 ? records : shuffled(seed) }),
+            { concurrency: "unbounded" }
+          )
+          assert.strictEqual(
+            outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0),
+            records.length
+          )
+          const rows = yield* logs.rollups({
+            tenantIds: [tenantId],
+            granularity: "day",
+            from: new Date(now - 3 * day),
+            to: new Date(now + day)
+          })
+          assert.strictEqual(
+            rows.reduce((sum, row) => sum + row.requests, 0),
+            records.length
+          )
+        })
+    )
+
+    it.effect(
+      "given batches being ingested, when the rollups are rebuilt meanwhile, then ingestion waits for each rebuild and the tables end as a rebuild of every stored record",
+      () =>
+        Effect.gen(function* () {
+          const logs = yield* RequestLogs
+          const sql = yield* LogsSql
+          const tenantId = tenantIdFor()
+          const batches = fc.sample(recordsArbitrary([tenantId], Date.now() - 1000), { numRuns: 12, seed: 7 })
+          const tables = () =>
+            Effect.forEach(rollupTables, (table) =>
+              sql.unsafe(`SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY 1, 2, 3`, [tenantId])
+            )
+          yield* Effect.all(
+            [
+              Effect.forEach(batches, (records) => logs.ingest({ batchId: undefined, records }), {
+                concurrency: 4,
+                discard: true
+              }),
+              Effect.forEach(batches, () => rebuildRollups(sql, { tenantId }), {
+                concurrency: 2,
+                discard: true
+              })
+            ],
+            { concurrency: "unbounded" }
+          )
+          const ingested = yield* tables()
+          const { records } = yield* rebuildRollups(sql, { tenantId })
+          assert.strictEqual(records, new Set(batches.flat().map((record) => record.id)).size)
           assert.deepStrictEqual(yield* tables(), ingested)
         })
     )

@@ -69,7 +69,7 @@ const rollupUpsert = (name: string, table: string, bucketColumn: string, bucketE
   ${name} AS (
     INSERT INTO ${table} (tenant_id, ${bucketColumn}, surface, ${counterColumns.join(", ")})
     SELECT tenant_id, ${bucketExpression}, surface, ${counterAggregates.join(", ")}
-    FROM stored GROUP BY 1, 2, 3
+    FROM stored GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (tenant_id, ${bucketColumn}, surface) DO UPDATE SET ${addAll(table, counterColumns)}
     RETURNING 1
   )`
@@ -78,7 +78,7 @@ const countryUpsert = (name: string, table: string, bucketColumn: string, bucket
   ${name} AS (
     INSERT INTO ${table} (tenant_id, ${bucketColumn}, country, requests)
     SELECT tenant_id, ${bucketExpression}, coalesce(country, ''), count(*)
-    FROM stored GROUP BY 1, 2, 3
+    FROM stored GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (tenant_id, ${bucketColumn}, country) DO UPDATE SET ${addAll(table, ["requests"])}
     RETURNING 1
   )`
@@ -88,7 +88,8 @@ const countryUpsert = (name: string, table: string, bucketColumn: string, bucket
  * already there is a duplicate), only those records go into `request_logs`, and the stored
  * rows are aggregated (GROUP BY: one upsert per rollup row, whatever the batch size) into
  * every rollup table. Data-modifying CTEs run exactly once each, in one snapshot: a single
- * statement is its own transaction.
+ * statement is its own transaction. Every insert takes its rows in key order, so two batches
+ * racing over the same ids or rollup rows lock them in the same order and never deadlock.
  */
 const ingestStatement = `
   WITH input AS (
@@ -99,7 +100,7 @@ const ingestStatement = `
   ),
   fresh AS (
     INSERT INTO request_log_ids (id, day)
-    SELECT id, (ts AT TIME ZONE 'UTC')::date FROM input
+    SELECT id, (ts AT TIME ZONE 'UTC')::date FROM input ORDER BY id
     ON CONFLICT (id) DO NOTHING
     RETURNING id
   ),

@@ -30,7 +30,7 @@ export const topPathsUpsert = (cap: number = topPathsPerDay) => `
     INSERT INTO request_path_rollups_daily (tenant_id, day, path, requests, bytes_out)
     SELECT tenant_id, day, CASE WHEN known OR held + rank <= ${cap} THEN path ELSE '${otherPath}' END,
       sum(requests), sum(bytes_out)
-    FROM paths_ranked GROUP BY 1, 2, 3
+    FROM paths_ranked GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (tenant_id, day, path) DO UPDATE SET
       requests = request_path_rollups_daily.requests + excluded.requests,
       bytes_out = request_path_rollups_daily.bytes_out + excluded.bytes_out
