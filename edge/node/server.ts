@@ -2,8 +2,34 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from "node:stream"
 import type { Edge, EdgeAnswer, EdgeRequest } from "../core.ts"
 
-/** Request bodies the edge forwards are bounded (a larger declared one is 413). */
-const maxRequestBodyBytes = 50 * 1024 * 1024
+/**
+ * Request bodies the edge forwards are bounded: a larger declared length is 413 at once; a
+ * chunked body is counted as it streams to the origin and cut (413) when it passes the bound.
+ */
+export const defaultMaxRequestBodyBytes = 50 * 1024 * 1024
+
+/** Whether a streamed body passed the bound (then the answer is 413, whatever the origin said). */
+interface BodyBound {
+  exceeded: boolean
+}
+
+/** The body as it streams, failing once more than `limit` bytes have come. */
+const bounded = (body: ReadableStream<Uint8Array>, limit: number, bound: BodyBound) => {
+  let seen = 0
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength
+        if (seen <= limit) {
+          controller.enqueue(chunk)
+          return
+        }
+        bound.exceeded = true
+        controller.error(new Error("request body over the bound"))
+      }
+    })
+  )
+}
 
 /**
  * The request as the core reads it (EdgeRequest), straight over node's parsed headers:
@@ -30,7 +56,7 @@ class NodeHeaders {
   }
 }
 
-const toRequest = (incoming: IncomingMessage): EdgeRequest => {
+const toRequest = (incoming: IncomingMessage, limit: number, bound: BodyBound): EdgeRequest => {
   const method = incoming.method ?? "GET"
   const hasBody = method !== "GET" && method !== "HEAD"
   // The URL's authority is not trusted (Host may be anything); the core reads the header.
@@ -39,7 +65,7 @@ const toRequest = (incoming: IncomingMessage): EdgeRequest => {
     method,
     url: `http://edge.invalid${target}`,
     headers: new NodeHeaders(incoming.headers),
-    body: hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : null
+    body: hasBody ? bounded(Readable.toWeb(incoming) as ReadableStream<Uint8Array>, limit, bound) : null
   }
 }
 
@@ -78,23 +104,37 @@ const internal = (outgoing: ServerResponse) => {
   outgoing.end(JSON.stringify({ error: "internal", message: "The edge failed to answer." }))
 }
 
+const tooLarge = (outgoing: ServerResponse, limit: number) => {
+  if (outgoing.headersSent) {
+    outgoing.destroy()
+    return
+  }
+  // The rest of the body is not read: the connection closes after the answer.
+  outgoing.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" })
+  outgoing.end(
+    JSON.stringify({ error: "payload_too_large", message: `Bodies are limited to ${limit} bytes.` })
+  )
+}
+
 /** The core behind a node:http server: Request in, Response out, streamed both ways. */
-export const edgeServer = (edge: Edge): Server =>
-  createServer((incoming, outgoing) => {
-    const declared = Number(incoming.headers["content-length"] ?? 0)
-    if (declared > maxRequestBodyBytes) {
-      outgoing.writeHead(413, { "content-type": "application/json; charset=utf-8", connection: "close" })
-      outgoing.end(
-        JSON.stringify({
-          error: "payload_too_large",
-          message: `Bodies are limited to ${maxRequestBodyBytes} bytes.`
-        })
-      )
+export const edgeServer = (
+  edge: Pick<Edge, "serve">,
+  options: { readonly maxRequestBodyBytes?: number } = {}
+): Server => {
+  const limit = options.maxRequestBodyBytes ?? defaultMaxRequestBodyBytes
+  return createServer((incoming, outgoing) => {
+    if (Number(incoming.headers["content-length"] ?? 0) > limit) {
+      tooLarge(outgoing, limit)
       return
     }
-    const request = toRequest(incoming)
+    const bound: BodyBound = { exceeded: false }
     edge
-      .serve(request, { clientIp: incoming.socket.remoteAddress })
-      .then((answer) => writeAnswer(answer, outgoing))
-      .catch(() => internal(outgoing))
+      .serve(toRequest(incoming, limit, bound), { clientIp: incoming.socket.remoteAddress })
+      .then((answer) => {
+        if (!bound.exceeded) return writeAnswer(answer, outgoing)
+        if (answer.body instanceof ReadableStream) answer.body.cancel().catch(() => undefined)
+        tooLarge(outgoing, limit)
+      })
+      .catch(() => (bound.exceeded ? tooLarge(outgoing, limit) : internal(outgoing)))
   })
+}

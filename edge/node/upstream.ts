@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns"
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http"
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import type { LookupFunction } from "node:net"
-import { Readable } from "node:stream"
+import { pipeline, Readable } from "node:stream"
 import { isPrivateAddress } from "../address.ts"
 import { type UpstreamFetch, UpstreamRefused } from "../ports.ts"
 
@@ -77,5 +77,15 @@ export const nodeUpstream: UpstreamFetch = (request) =>
     )
     outgoing.on("error", (error) => reject(error))
     if (request.body === null) outgoing.end()
-    else Readable.fromWeb(request.body as import("node:stream/web").ReadableStream).pipe(outgoing)
+    else {
+      // pipeline, not pipe: a request body that fails (the client gone, the host's bound passed)
+      // aborts the upstream request instead of leaving it waiting for the rest.
+      pipeline(
+        Readable.fromWeb(request.body as import("node:stream/web").ReadableStream),
+        outgoing,
+        (error) => {
+          if (error) outgoing.destroy(error)
+        }
+      )
+    }
   })
