@@ -6,8 +6,13 @@ import {
   type DomainRow
 } from "../../application/ports/CustomDomainReadModel.ts"
 import { domainCheckJob } from "../../application/ports/ScheduleStore.ts"
+import type { DomainSummary } from "../../application/projections/tenantView.ts"
 import type { DomainStatus } from "../../domain/customDomain/index.ts"
+import { AppendSignal, type Stamp } from "./AppendSignal.ts"
+import { customDomainsProjection } from "./projections/customDomains.ts"
 import { anyOf, asJson, asNumber } from "./rows.ts"
+
+const summaryCacheLimit = 50_000
 
 interface Record_ {
   readonly token: string
@@ -49,6 +54,7 @@ const rowOf = (row: Row): DomainRow => {
 /** `custom_domains` with each row's next check from `scheduled_jobs`. */
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  const appends = yield* AppendSignal
   const select = sql`SELECT d.hostname, d.tenant_id, d.domain_id, d.status, d.record,
       (extract(epoch FROM s.due_at) * 1000)::float8 AS next_ms
     FROM custom_domains d
@@ -74,6 +80,56 @@ export const make = Effect.gen(function* () {
           Effect.map((rows) => rows.map(rowOf)),
           Effect.orDie
         )
+
+  // Every tenant read carries its domains summary: answers are kept until a domain event (or a
+  // tenant deletion) is appended, here or on another node, and at most the TTL
+  // (`AppendSignal.cacheTtlMillis`). Only transitions change a summary's fields, and every
+  // transition is an event; a check that changes nothing writes no event and no summary field.
+  const summaryFreshness = appends.freshness(customDomainsProjection.handles)
+  const summaryCache = new Map<
+    string,
+    { readonly stamp: Stamp; readonly value: ReadonlyArray<DomainSummary> }
+  >()
+
+  const summariesOf = (tenantIds: ReadonlyArray<string>) =>
+    Effect.suspend(() => {
+      const found = new Map<string, ReadonlyArray<DomainSummary>>()
+      const missing: Array<string> = []
+      for (const tenantId of new Set(tenantIds)) {
+        const hit = summaryCache.get(tenantId)
+        if (hit !== undefined && summaryFreshness.isFresh(hit.stamp)) {
+          if (hit.value.length > 0) found.set(tenantId, hit.value)
+        } else missing.push(tenantId)
+      }
+      if (missing.length === 0) return Effect.succeed(found)
+      // Stamped before the query: an append landing meanwhile leaves this answer stale-marked.
+      const stamp = summaryFreshness.stamp()
+      return sql<{ tenant_id: string; hostname: string; status: string; activated_at: string | null }>`
+        SELECT tenant_id, hostname, status, record->>'activatedAt' AS activated_at FROM custom_domains
+        WHERE tenant_id = ${anyOf(sql, missing)} AND status <> 'released'
+        ORDER BY created_at, hostname`.pipe(
+        Effect.map((rows) => {
+          const read = new Map<string, Array<DomainSummary>>()
+          for (const row of rows) {
+            const list = read.get(row.tenant_id) ?? []
+            list.push({
+              hostname: row.hostname,
+              status: row.status as DomainStatus,
+              activatedAt: row.activated_at
+            })
+            read.set(row.tenant_id, list)
+          }
+          if (summaryCache.size + missing.length > summaryCacheLimit) summaryCache.clear()
+          for (const tenantId of missing) {
+            const value = read.get(tenantId) ?? []
+            summaryCache.set(tenantId, { stamp, value })
+            if (value.length > 0) found.set(tenantId, value)
+          }
+          return found
+        }),
+        Effect.orDie
+      )
+    })
 
   const countForTenant = (tenantId: string) =>
     sql<{ n: unknown }>`SELECT count(*) AS n FROM custom_domains
@@ -104,6 +160,7 @@ export const make = Effect.gen(function* () {
   return CustomDomainReadModel.of({
     listForTenant,
     byHostname,
+    summariesOf,
     ofTenants,
     countForTenant,
     recordCheck,

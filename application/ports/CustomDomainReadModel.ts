@@ -1,5 +1,6 @@
 import { Context, type Effect } from "effect"
 import type { DomainStatus } from "../../domain/customDomain/index.ts"
+import type { DomainSummary } from "../projections/tenantView.ts"
 
 /**
  * A custom domain as the `custom_domains` read model has it: what its stream says, plus
@@ -38,6 +39,13 @@ export class CustomDomainReadModel extends Context.Service<
     /** The tenant's live domains, oldest first. */
     readonly listForTenant: (tenantId: string) => Effect.Effect<ReadonlyArray<DomainRow>>
     readonly byHostname: (hostname: string) => Effect.Effect<DomainRow | undefined>
+    /**
+     * The tenant value's `domains` of each of these tenants (live domains, oldest first; a tenant
+     * without any is absent). Read on every tenant read: kept until a domain event is appended.
+     */
+    readonly summariesOf: (
+      tenantIds: ReadonlyArray<string>
+    ) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<DomainSummary>>>
     /** Every row of these tenants (released ones too), oldest first. */
     readonly ofTenants: (tenantIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<DomainRow>>
     readonly countForTenant: (tenantId: string) => Effect.Effect<number>

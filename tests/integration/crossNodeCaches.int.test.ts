@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as SqlSecretBox from "../../adapters/crypto/SqlSecretBox.ts"
 import { AppendSignal } from "../../adapters/sql/AppendSignal.ts"
 import type * as Database from "../../adapters/sql/Database.ts"
+import * as SqlCustomDomainReadModel from "../../adapters/sql/SqlCustomDomainReadModel.ts"
 import * as SqlStorage from "../../adapters/sql/SqlStorage.ts"
 import * as SqlTenantReadModel from "../../adapters/sql/SqlTenantReadModel.ts"
 import * as SqlWebhookStore from "../../adapters/sql/SqlWebhookStore.ts"
+import { CustomDomainReadModel } from "../../application/ports/CustomDomainReadModel.ts"
 import { EventStore } from "../../application/ports/EventStore.ts"
 import { SecretBox } from "../../application/ports/SecretBox.ts"
 import { TenantReadModel } from "../../application/ports/TenantReadModel.ts"
@@ -22,9 +24,12 @@ const metadata = { actor: { type: "system" as const, id: "cross-node-test" } }
 const unique = () => Math.random().toString(36).slice(2, 10)
 
 const nodeLayer = (config: Database.DatabaseConfig) =>
-  Layer.mergeAll(SqlTenantReadModel.layer, SqlWebhookStore.layer, SqlSecretBox.layer(masterKey)).pipe(
-    Layer.provideMerge(SqlStorage.layer(config))
-  )
+  Layer.mergeAll(
+    SqlTenantReadModel.layer,
+    SqlWebhookStore.layer,
+    SqlCustomDomainReadModel.layer,
+    SqlSecretBox.layer(masterKey)
+  ).pipe(Layer.provideMerge(SqlStorage.layer(config)))
 type Node = ManagedRuntime.ManagedRuntime<Layer.Success<ReturnType<typeof nodeLayer>>, unknown>
 
 const named = (url: string, applicationName: string) => {
@@ -150,6 +155,31 @@ if (postgresUrl !== undefined) {
           )
         )
       expect(await eventually(async () => (await openOnB()) === "SecretShredded", 1_000)).toBe(true)
+    })
+
+    it("given a tenant's domains summary cached on node B, when node A activates one of its domains, then B's summary says active within the NOTIFY's delay (long before the TTL)", async () => {
+      const [tenantId, hostname] = [`tnt_${unique()}`, `cdn-${unique()}.example.com`]
+      await sql(
+        (sql) => sql`INSERT INTO custom_domains (hostname, tenant_id, domain_id, status, created_at, record)
+          VALUES (${hostname}, ${tenantId}, ${`dom_${unique()}`}, 'pending', ${new Date().toISOString()},
+            ${JSON.stringify({ activatedAt: null })}::jsonb)`
+      )
+      const summaryOnB = () =>
+        nodeB.runPromise(
+          Effect.flatMap(CustomDomainReadModel, (model) => model.summariesOf([tenantId])).pipe(
+            Effect.map((summaries) => summaries.get(tenantId)?.map((domain) => domain.status) ?? [])
+          )
+        )
+      expect(await summaryOnB()).toEqual(["pending"])
+      const activatedAt = new Date().toISOString()
+      // The row changes as the projection changes it, in the append's transaction (here: beside it).
+      await sql(
+        (sql) => sql`UPDATE custom_domains SET status = 'active',
+          record = record || ${JSON.stringify({ activatedAt })}::jsonb WHERE hostname = ${hostname}`
+      )
+      expect(await summaryOnB(), "B answers from its cache until it hears of an append").toEqual(["pending"])
+      await append("CustomDomainActivated", { hostname, at: activatedAt }, tenantId)
+      expect(await eventually(async () => (await summaryOnB())[0] === "active", 1_000)).toBe(true)
     })
 
     describe("given node C's LISTEN dead (dropped, and not restarted within the test)", () => {
