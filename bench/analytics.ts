@@ -25,13 +25,13 @@ import { analyticsOf, bandwidthOf, tenantUsageOf } from "../application/analytic
 import { Config, type TenantryConfig } from "../application/config.ts"
 import { RequestLogs } from "../application/ports/RequestLogs.ts"
 import { dayMillis, floorDay, monthAt } from "../domain/analytics/index.ts"
-import { fmtMs, log, percentile, postgresUrl, printTable, type Row } from "./support.ts"
+import { fmtMs, log, percentile, postgresUrl, printTable, type Row, scaled } from "./support.ts"
 
 const sizes = (process.env.BENCH_ANALYTICS_SIZES ?? "100000,10000000").split(",").map(Number)
 const runs = Number(process.env.BENCH_ANALYTICS_RUNS ?? 200)
 const target = "tnt_benchanalytics00000"
-const otherTenants = 999
-const perOther = 1000
+const otherTenants = scaled(999)
+const perOther = scaled(1000)
 
 const config: TenantryConfig = {
   proxyBaseDomain: "cachely.localhost",

@@ -11,12 +11,12 @@
  * The old release is a checkout of BENCH_BASELINE_REF (default 6c22b01), made once under
  * the temp directory (see baseline.ts), or BENCH_BASELINE_DIR. Settings as the other HTTP
  * benches: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50), BENCH_WEBHOOKS (50),
- * BENCH_DATABASE_URL, BENCH_REDIS_URL; BENCH_ROUNDS (2). Needs wrk (Debian: apt-get install wrk).
+ * BENCH_DATABASE_URL, BENCH_REDIS_URL; BENCH_ROUNDS (2). Load from wrk when it is on the PATH (see load.ts).
  */
 import { join } from "node:path"
 import { baselineDir, baselineRef } from "./baseline.ts"
+import { type LoadRequest, type LoadResult, loadGenerator, runLoad, warmUpSeconds } from "./load.ts"
 import { type BenchServer, printTable, startScript, startServer } from "./serverProcess.ts"
-import { type LoadRequest, type LoadResult, wrk } from "./wrk.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
@@ -46,9 +46,9 @@ const measure = async (
   requests: ReadonlyArray<LoadRequest>,
   cpuSeconds: () => number | undefined
 ): Promise<Measured> => {
-  await wrk(base, requests, { seconds: 2, connections }) // warm-up
+  await runLoad(base, requests, { seconds: warmUpSeconds(seconds), connections }) // warm-up
   const before = cpuSeconds()
-  const result = await wrk(base, requests, { seconds, connections })
+  const result = await runLoad(base, requests, { seconds, connections })
   const after = cpuSeconds()
   return {
     result,
@@ -202,7 +202,7 @@ const targets: Record<RowName, string> = {
 }
 
 printTable(
-  `Old release (${baselineRef}) and this tree, side by side: PostgreSQL + Redis, wrk ${connections} connections, ${seconds} s a row, ${rounds} rounds (one value a round)`,
+  `Old release (${baselineRef}) and this tree, side by side: PostgreSQL + Redis, ${await loadGenerator()} ${connections} connections, ${seconds} s a row, ${rounds} rounds (one value a round)`,
   [
     "row",
     "old req/s",
@@ -250,3 +250,16 @@ printTable(
     side === "new" ? "≤ 2×" : "(before)"
   ])
 )
+
+// A 5xx or a transport error on either side means the run measured a failure, not a rate.
+const failed = (["old", "new"] as const).flatMap((side) =>
+  results[side].flatMap((round) =>
+    (Object.keys(rowNames) as ReadonlyArray<RowName>)
+      .filter((name) => round[name].result.status5xx + round[name].result.errors > 0)
+      .map((name) => `${side}: ${rowNames[name]}`)
+  )
+)
+if (failed.length > 0) {
+  console.error(`bench failed: 5xx or errors in ${failed.join("; ")}`)
+  process.exitCode = 1
+}

@@ -8,9 +8,10 @@
  *   npm run bench:domains -- pglite     # one engine
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50).
  */
+
+import { type LoadRequest, loadGenerator, runLoad, warmUpSeconds } from "./load.ts"
 import { loadCells, printTable, startBaseline, startServer } from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
-import { type LoadRequest, wrk } from "./wrk.ts"
 
 process.env.DNS_SERVERS = "127.0.0.1:9"
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
@@ -30,8 +31,8 @@ interface Measured {
 }
 
 const load = async (row: string, base: string, request: LoadRequest): Promise<Measured> => {
-  await wrk(base, [request], { seconds: 2, connections }) // warm-up
-  const result = await wrk(base, [request], { seconds, connections })
+  await runLoad(base, [request], { seconds: warmUpSeconds(seconds), connections }) // warm-up
+  const result = await runLoad(base, [request], { seconds, connections })
   return {
     row,
     rps: result.rps,
@@ -93,7 +94,7 @@ for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEng
 
 const raw = rows[0]!.rps
 printTable(
-  `Custom domains, HTTP load (wrk): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
+  `Custom domains, HTTP load (${await loadGenerator()}): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
   ["row", "req/s", "vs raw", "p50", "p99", "non-2xx"],
   rows.map((row) => [row.row, ...loadCells(row, raw), row.non2xx])
 )

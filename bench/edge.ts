@@ -9,7 +9,7 @@
  *
  *   npm run bench:edge
  * Settings: BENCH_EDGE_SECONDS (10), BENCH_EDGE_CONNECTIONS (50), BENCH_EDGE_MISSES (3000).
- * Needs wrk (Debian: apt-get install -y wrk).
+ * Load from wrk when it is on the PATH (Debian: apt-get install -y wrk), see load.ts.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
@@ -19,9 +19,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileNameFor } from "../adapters/kv/FileKv.ts"
 import type { EdgeSnapshot } from "../domain/edge/snapshot.ts"
+import { loadGenerator, runLoad, warmUpSeconds } from "./load.ts"
 import { freePort, loadCells, printTable, startBaseline } from "./serverProcess.ts"
 import { percentile } from "./support.ts"
-import { wrk } from "./wrk.ts"
 
 const seconds = Number(process.env.BENCH_EDGE_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_EDGE_CONNECTIONS ?? 50)
@@ -145,8 +145,11 @@ try {
     base: string,
     headers: Record<string, string>
   ): Promise<Row> => {
-    await wrk(base, [{ method: "GET", path: "/page", headers }], { seconds: 2, connections })
-    const result = await wrk(base, [{ method: "GET", path: "/page", headers }], { seconds, connections })
+    await runLoad(base, [{ method: "GET", path: "/page", headers }], {
+      seconds: warmUpSeconds(seconds),
+      connections
+    })
+    const result = await runLoad(base, [{ method: "GET", path: "/page", headers }], { seconds, connections })
     return {
       row,
       rps: result.rps,
@@ -159,7 +162,7 @@ try {
   const raw = await load("baseline: raw node:http, static HTML", "(reference)", origin.base, {})
   const hit = await load("edge HIT (Node host), same body", "≥ 0.6× raw", edge.base, { Host: host })
   printTable(
-    `Edge HIT (wrk): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
+    `Edge HIT (${await loadGenerator()}): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
     ["row", "req/s", "vs raw", "p50", "p99", "non-2xx", "target"],
     [raw, hit].map((row) => [row.row, ...loadCells(row, raw.rps), row.non2xx, row.target])
   )
@@ -168,12 +171,14 @@ try {
   const direct: Array<number> = []
   const through: Array<number> = []
   let failures = 0
+  // The first requests warm both paths up and are not counted (100, or a tenth of a short run).
+  const warmUp = Math.min(100, Math.floor(misses / 10))
   for (let i = 0; i < misses; i++) {
     const path = `/miss-${i}?q=${i}`
     const a = await timedGet(origin.base, path, "www.bench.test")
     const b = await timedGet(edge.base, path, host)
     if (a.status !== 200 || b.status !== 200) failures += 1
-    if (i >= 100) {
+    if (i >= warmUp) {
       direct.push(a.ms)
       through.push(b.ms)
     }

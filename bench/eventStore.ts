@@ -37,6 +37,7 @@ import {
   postgresPool,
   printTable,
   type Row,
+  scaled,
   storeLayer,
   tenantCreated
 } from "./support.ts"
@@ -189,7 +190,7 @@ export const loadAndFold = (engine: EngineName, lengths: ReadonlyArray<number>) 
       fold(tenantAggregate.decider, read.last.map(tenantAggregate.codec.decode))
       const foldMs = now() - foldStarted
       const rate = (length * 1000) / cold.ms
-      const isTarget = length === 10_000
+      const isTarget = length === scaled(10_000)
       rows.push({
         engine,
         row: `3. load+fold ${length.toLocaleString("en-US")} events, no snapshot`,
@@ -340,15 +341,16 @@ const runEngine = (engine: EngineName) =>
         log(`${engine}: ${name}`)
         return yield* effect
       })
-    // Row 2 first: its 100,000 events are exactly the log row 4 catches up over.
-    const batch1 = yield* step("batch appends", batchAppends(engine, 1, 1000))
-    const perEvent = yield* step("projector (per-event)", projectorCatchUp(engine, "per-event", 100_000))
-    const setBased = yield* step("projector (set-based)", projectorCatchUp(engine, "set-based", 100_000))
+    // Row 2 first: its events (100,000 at scale 1) are exactly the log row 4 catches up over.
+    const batch1 = yield* step("batch appends", batchAppends(engine, 1, scaled(1000)))
+    const logged = scaled(1000) * 100
+    const perEvent = yield* step("projector (per-event)", projectorCatchUp(engine, "per-event", logged))
+    const setBased = yield* step("projector (set-based)", projectorCatchUp(engine, "set-based", logged))
     for (const writers of [1, 8, 32])
       rows.push(yield* step(`appends x${writers}`, singleAppends(engine, writers)))
     rows.push(batch1)
-    rows.push(yield* step("batch appends x8", batchAppends(engine, 8, 500)))
-    rows.push(...(yield* step("load and fold", loadAndFold(engine, [1_000, 10_000, 100_000]))))
+    rows.push(yield* step("batch appends x8", batchAppends(engine, 8, scaled(500))))
+    rows.push(...(yield* step("load and fold", loadAndFold(engine, [1_000, 10_000, 100_000].map(scaled)))))
     rows.push(perEvent, setBased)
     return rows
   }).pipe(Effect.provide(storeLayer(engine)), Effect.scoped)

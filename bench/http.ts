@@ -1,15 +1,16 @@
 /**
  * HTTP load: GET /api/tenants/{slug} and POST …/refresh-cache, authenticated, against a
  * real Tenantry server in its own process, beside a raw node:http server answering a
- * static JSON body, measured in the same run on the same box. The load comes from wrk (wrk.ts).
+ * static JSON body, measured in the same run on the same box. The load comes from wrk (load.ts).
  *
  *   npm run bench:http                 # PostgreSQL (BENCH_DATABASE_URL) and PGlite
  *   npm run bench:http -- postgres     # one engine
  * Settings: BENCH_HTTP_SECONDS (10), BENCH_HTTP_CONNECTIONS (50).
  */
+
+import { type LoadRequest, loadGenerator, runLoad, warmUpSeconds } from "./load.ts"
 import { loadCells, printTable, startBaseline, startServer } from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
-import { type LoadRequest, wrk } from "./wrk.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
@@ -29,8 +30,8 @@ interface Measured {
 }
 
 const load = async (row: string, target: string, base: string, request: LoadRequest): Promise<Measured> => {
-  await wrk(base, [request], { seconds: 2, connections }) // warm-up
-  const result = await wrk(base, [request], { seconds, connections })
+  await runLoad(base, [request], { seconds: warmUpSeconds(seconds), connections }) // warm-up
+  const result = await runLoad(base, [request], { seconds, connections })
   return {
     row,
     rps: result.rps,
@@ -93,7 +94,7 @@ for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEng
 
 const raw = rows[0]!.rps
 printTable(
-  `HTTP load (wrk): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
+  `HTTP load (${await loadGenerator()}): ${connections} connections, ${seconds} s per row, load generator on the same 2-core box`,
   ["row", "req/s", "vs raw", "p50", "p99", "non-2xx", "target"],
   rows.map((row) => [row.row, ...loadCells(row, raw), row.non2xx, row.target])
 )

@@ -17,6 +17,13 @@ export const postgresUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgre
 export const postgresPool = Number(process.env.BENCH_PG_POOL ?? 10)
 /** How long each time-bound row measures, after its warm-up. */
 export const durationMillis = Number(process.env.BENCH_DURATION_MS ?? 2000)
+/**
+ * A factor on the fixed sizes of the benches that load data (event counts, stream lengths,
+ * other tenants' records): 1 for the documented rows; the suite's bench smoke runs them
+ * small (tests/bench/) to hold that every bench still runs end to end.
+ */
+export const scale = Number(process.env.BENCH_SCALE ?? 1)
+export const scaled = (size: number) => Math.max(1, Math.round(size * scale))
 
 export const parseEngines = (arg: string | undefined): ReadonlyArray<EngineName> => {
   if (arg === undefined || arg === "all" || arg === "both") return ["pglite", "postgres"]

@@ -10,7 +10,7 @@
  *   and whether the paced deliveries keep their p99;
  * - the same flood beside valid deliveries at full speed (the rows this bench had before).
  *
- * The load comes from wrk (see wrk.ts) on one address, so the per-client rate limit is
+ * The load comes from wrk (see load.ts) on one address, so the per-client rate limit is
  * lifted for the run (WEBHOOK_RATE_LIMIT_*); the rate limiter itself is still on the path.
  *
  *   npm run bench:webhooks                 # PostgreSQL (BENCH_DATABASE_URL) and PGlite
@@ -19,6 +19,7 @@
  * BENCH_REDIS_URL (redis://127.0.0.1:6379, the edge KV of the PostgreSQL run).
  */
 import { availableParallelism } from "node:os"
+import { type LoadRequest, type LoadResult, loadGenerator, runLoad } from "./load.ts"
 import {
   boxBusySeconds,
   cpuSecondsOfCommand,
@@ -28,7 +29,6 @@ import {
   startServer
 } from "./serverProcess.ts"
 import { type EngineName, parseEngines } from "./support.ts"
-import { type LoadRequest, type LoadResult, wrk } from "./wrk.ts"
 
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 50)
@@ -58,7 +58,7 @@ interface Measured {
 }
 
 const run = (base: string, requests: ReadonlyArray<LoadRequest>, duration: number) =>
-  wrk(base, requests, { seconds: duration, connections })
+  runLoad(base, requests, { seconds: duration, connections })
 
 type CpuMeter = () => number | undefined
 
@@ -158,7 +158,7 @@ const benchEngine = async (engine: EngineName): Promise<ReadonlyArray<Measured>>
     }
     const others = valid(paths.slice(half))
     const paced = () =>
-      wrk(base, others, { seconds, connections: pacedConnections, thinkMillis: pacedThinkMillis })
+      runLoad(base, others, { seconds, connections: pacedConnections, thinkMillis: pacedThinkMillis })
     const alone = await withCpu(meters, async () => [await run(base, valid(paths), seconds)] as const)
     const pacedAlone = await withCpu(meters, async () => [await paced()] as const)
     const pacedPair = await withCpu(meters, () => Promise.all([run(base, flood, seconds), paced()] as const))
@@ -238,7 +238,7 @@ for (const engine of parseEngines(process.argv[2])) rows.push(...(await benchEng
 const raw = rows[0]!.result.rps
 const cpu = (micros: number | undefined) => (micros === undefined ? "n/a" : `${Math.round(micros)} µs`)
 printTable(
-  `Webhook load (wrk): ${connections} connections per load, ${seconds} s per row, load generator on the same box`,
+  `Webhook load (${await loadGenerator()}): ${connections} connections per load, ${seconds} s per row, load generator on the same box`,
   [
     "row",
     "req/s",
