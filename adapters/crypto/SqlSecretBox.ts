@@ -163,10 +163,7 @@ export const make = (masterKey: Uint8Array) =>
     // Made under the data key (a key absent is made, as for sealing) so it dies with it.
     // The `fingerprint:` prefix keeps the HMAC input apart from anything else keyed so.
     const fingerprint = Effect.fn("SecretBox.fingerprint")(function* (tenantId: string, text: string) {
-      const key = yield* keyForSealing(tenantId).pipe(
-        // Only a caller racing the tenant's deletion gets here: its command fails anyway.
-        Effect.catchTag("SecretShredded", (error) => Effect.die(error))
-      )
+      const key = yield* keyForSealing(tenantId)
       return createHmac("sha256", key).update(`fingerprint:${text}`, "utf8").digest("base64url")
     })
 

@@ -23,7 +23,12 @@ export const acceptInvite = userUseCase("acceptInvite", (context, user, input: {
     const invite = yield* invites.inviteByTokenHash(tokenHash)
     if (invite === undefined) return yield* new InviteNotFound({ by: "token" })
     const emailFingerprint =
-      user.email === undefined ? null : yield* box.fingerprint(invite.tenantId, normalizeEmail(user.email))
+      user.email === undefined
+        ? null
+        : // An invite of a tenant deleted since it was read is an invite that no longer exists.
+          yield* box
+            .fingerprint(invite.tenantId, normalizeEmail(user.email))
+            .pipe(Effect.catchTag("SecretShredded", () => Effect.fail(new InviteNotFound({ by: "token" }))))
     const at = yield* now
     yield* runMembershipCommand(context, invite.tenantId, (tenant) =>
       Effect.succeed({

@@ -5,6 +5,7 @@ import { Config } from "../config.ts"
 import { now } from "../context.ts"
 import { Mailer } from "../ports/Mailer.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
+import { orTenantGone } from "../tenants/tenantGone.ts"
 import { tenantUseCase } from "../useCase.ts"
 import { hashInviteToken, newInviteToken } from "./inviteToken.ts"
 import { commandActor, runMembershipCommand } from "./membershipCommand.ts"
@@ -55,8 +56,8 @@ export const inviteMember = tenantUseCase(
       const box = yield* SecretBox
       const mailer = yield* Mailer
       const email = normalizeEmail(input.email)
-      const emailFingerprint = yield* box.fingerprint(tenantId, email)
-      const sealedEmail = yield* box.seal(tenantId, email).pipe(Effect.orDie)
+      const emailFingerprint = yield* orTenantGone(box.fingerprint(tenantId, email))
+      const sealedEmail = yield* orTenantGone(box.seal(tenantId, email))
       const token = yield* newInviteToken
       const tokenHash = yield* hashInviteToken(token)
       const at = yield* now

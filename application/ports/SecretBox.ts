@@ -22,8 +22,8 @@ export class SecretBox extends Context.Service<
     readonly open: (tenantId: string, sealed: string) => Effect.Effect<string, SecretShredded>
     /**
      * A keyed fingerprint (HMAC under the tenant's data key) to compare values without
-     * revealing them; it dies with the key like everything sealed.
+     * revealing them; it dies with the key like everything sealed (`SecretShredded`).
      */
-    readonly fingerprint: (tenantId: string, text: string) => Effect.Effect<string>
+    readonly fingerprint: (tenantId: string, text: string) => Effect.Effect<string, SecretShredded>
   }
 >()("tenantry/application/ports/SecretBox") {}

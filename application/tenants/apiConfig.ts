@@ -6,6 +6,7 @@ import { formatIssues } from "../formatIssues.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
 import { runCommand } from "../runCommand.ts"
 import { tenantUseCase } from "../useCase.ts"
+import { orTenantGone } from "./tenantGone.ts"
 
 /** The API configuration as clients send it: the defaults are filled in here. */
 export type ApiConfigInput = Omit<ApiConfig, "apiCacheTTL" | "cacheEnabled" | "previewEnabled"> &
@@ -49,7 +50,7 @@ export const saveApiToken = tenantUseCase("saveApiToken", "editor", (context, ac
   Effect.gen(function* () {
     const { tenantId } = access.tenant
     const box = yield* SecretBox
-    const sealedToken = yield* box.seal(tenantId, token).pipe(Effect.orDie)
+    const sealedToken = yield* orTenantGone(box.seal(tenantId, token))
     const at = yield* now
     yield* runCommand(tenantAggregate, { streamId: tenantStream(tenantId), tenantId }, context, () =>
       Effect.succeed({ _tag: "SaveApiToken" as const, sealedToken, at })

@@ -5,6 +5,7 @@ import { now } from "../context.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
 import { WebhookSecrets } from "../ports/WebhookStore.ts"
 import { runCommand } from "../runCommand.ts"
+import { orTenantGone } from "../tenants/tenantGone.ts"
 import { tenantUseCase } from "../useCase.ts"
 
 const sealedOf = (state: TenantState) => (state.status === "active" ? state.webhookSecret : null)
@@ -27,7 +28,7 @@ export const ensureWebhookSecret = tenantUseCase("ensureWebhookSecret", "editor"
         const existing = sealedOf(state)
         return existing !== null
           ? Effect.succeed({ _tag: "GenerateWebhookSecret" as const, sealedSecret: existing, at })
-          : Effect.map(box.seal(tenantId, secrets.generate("whs_")).pipe(Effect.orDie), (sealedSecret) => ({
+          : Effect.map(orTenantGone(box.seal(tenantId, secrets.generate("whs_"))), (sealedSecret) => ({
               _tag: "GenerateWebhookSecret" as const,
               sealedSecret,
               at
@@ -36,7 +37,7 @@ export const ensureWebhookSecret = tenantUseCase("ensureWebhookSecret", "editor"
     )
     const sealed = sealedOf(handled.state)
     if (sealed === null) return yield* Effect.die(new Error("webhook secret missing after generation"))
-    return { secret: yield* box.open(tenantId, sealed).pipe(Effect.orDie) }
+    return { secret: yield* orTenantGone(box.open(tenantId, sealed)) }
   })
 )
 
@@ -47,7 +48,7 @@ export const rotateWebhookSecret = tenantUseCase("rotateWebhookSecret", "admin",
     const box = yield* SecretBox
     const secrets = yield* WebhookSecrets
     const secret = secrets.generate("whs_")
-    const sealedSecret = yield* box.seal(tenantId, secret).pipe(Effect.orDie)
+    const sealedSecret = yield* orTenantGone(box.seal(tenantId, secret))
     const at = yield* now
     yield* runCommand(tenantAggregate, { streamId: tenantStream(tenantId), tenantId }, context, () =>
       Effect.succeed({ _tag: "RotateWebhookSecret" as const, sealedSecret, at })
