@@ -23,7 +23,10 @@ export interface EdgeOptions {
   readonly keys: EdgeKeys | undefined
   /** ORIGIN_OVERRIDES: origin → the base URL its connections go to instead. */
   readonly originOverrides: ReadonlyMap<string, URL>
-  /** EDGE_UPSTREAM_TIMEOUT_MS: an upstream that has not answered by then is a 504. */
+  /**
+   * EDGE_UPSTREAM_TIMEOUT_MS: an upstream that has not answered by then is a 504; one whose
+   * body then waits that long for its next chunk is cut off.
+   */
   readonly upstreamTimeoutMs: number
   /** Bodies above this many bytes are streamed through and never cached. */
   readonly maxCacheBytes?: number
@@ -177,7 +180,14 @@ export const makeEdge = (options: EdgeOptions) => {
   const metered = (
     source: ReadableStream<Uint8Array> | null,
     onDone: (bytes: number, body: Uint8Array | undefined) => void,
-    keepUpTo: number
+    keepUpTo: number,
+    /**
+     * An origin that sends its headers and then stalls: waiting longer than `ms` for its
+     * next chunk runs `abort` (the upstream request's), which fails the body here, so the
+     * client's connection ends instead of hanging and nothing partial is stored. Only time
+     * spent waiting on the origin counts: a slow client pauses the pulls, not the origin.
+     */
+    idle: { readonly ms: number; readonly abort: () => void }
   ): ReadableStream<Uint8Array> | null => {
     if (source === null) {
       onDone(0, new Uint8Array(0))
@@ -204,8 +214,17 @@ export const makeEdge = (options: EdgeOptions) => {
     const reader = source.getReader()
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
+        let stalled = false
+        const timer = setTimeout(() => {
+          stalled = true
+          idle.abort()
+          // Also cancel the body: a host may end a pending read on abort without closing
+          // the origin's connection. A read that ends so is a cut-off, never a whole body.
+          reader.cancel().catch(() => undefined)
+        }, idle.ms)
         try {
           const { done, value } = await reader.read()
+          if (stalled) throw new Error(`the origin sent nothing for ${idle.ms} ms`)
           if (done) {
             controller.close()
             finish(true)
@@ -220,6 +239,8 @@ export const makeEdge = (options: EdgeOptions) => {
         } catch (cause) {
           finish(false)
           controller.error(cause)
+        } finally {
+          clearTimeout(timer)
         }
       },
       cancel: (reason) => {
@@ -429,6 +450,7 @@ export const makeEdge = (options: EdgeOptions) => {
         true
       )
     } finally {
+      // The headers are in (or the request failed): the body's own idle limit takes over.
       clearTimeout(timer)
     }
     const originMs = Math.max(0, now() - originStart)
@@ -458,7 +480,8 @@ export const makeEdge = (options: EdgeOptions) => {
           info.waitUntil?.(put)
         }
       },
-      storeFor === undefined ? 0 : maxCacheBytes
+      storeFor === undefined ? 0 : maxCacheBytes,
+      { ms: options.upstreamTimeoutMs, abort: () => controller.abort() }
     )
     const cacheStatus =
       outcome === "BYPASS"
