@@ -153,7 +153,10 @@ export const startServer = async (
     env.DATABASE_URL = url.toString()
   }
   const root = options.root ?? process.cwd()
-  const server = spawn(node, [join(root, "apps/server/main.ts")], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
+  // under a bench's load (node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "")
+  const server = spawn(node, [...nodeArgs, join(root, "apps/server/main.ts")], {
     cwd: root,
     env,
     stdio: ["ignore", "ignore", "inherit"]

@@ -20,7 +20,25 @@ import type { EventMetadata, JsonObject, RecordedEvent } from "../ports/EventSto
  */
 export const zeroHash = "0".repeat(64)
 
-const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"))
+/**
+ * Code-point order (which is UTF-8 byte order) without encoding either string: UTF-16 code
+ * units already sort so, except that a surrogate (half of a code point above U+FFFF) must
+ * sort after the units U+E000–U+FFFF that it precedes numerically.
+ */
+export const byCodePoint = (a: string, b: string): number => {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff
+    if (xSurrogate && !ySurrogate && y >= 0xe000) return 1
+    if (ySurrogate && !xSurrogate && x >= 0xe000) return -1
+    return x - y
+  }
+  return a.length - b.length
+}
 
 export const canonicalJson = (value: unknown): string => {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null"
