@@ -3,19 +3,9 @@
  * the event store on both engines; ingestion, analytics and the audit feed on PostgreSQL,
  * the only stack they measure.
  */
-import { describe, expect, it } from "vitest"
-import { runBench, tableRows } from "../support/benches.ts"
+import { describe, it } from "vitest"
+import { expectMeasured, runBench } from "../support/benches.ts"
 import { postgresUrl } from "../support/services.ts"
-
-const expectMeasured = (stdout: string, names: ReadonlyArray<string>) => {
-  const rows = tableRows(stdout)
-  for (const name of names)
-    expect(
-      rows.some((row) => row.some((cell) => cell.includes(name))),
-      `${name} in\n${stdout}`
-    ).toBe(true)
-  expect(stdout).not.toMatch(/NaN|Infinity|undefined/)
-}
 
 describe("the event-store bench", () => {
   it("given PGlite, when bench:event-store runs, then appends, loads and projector catch-up are measured", async () => {

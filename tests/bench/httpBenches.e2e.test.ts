@@ -4,21 +4,11 @@
  * numbers are not held here (bench/README.md has them); what is held is that a bench that
  * no longer starts, crashes mid-run or prints a row it could not measure fails the suite.
  */
-import { describe, expect, it } from "vitest"
-import { runBench, tableRows } from "../support/benches.ts"
+import { describe, it } from "vitest"
+import { expectMeasured, runBench } from "../support/benches.ts"
 import { postgresUrl } from "../support/services.ts"
 
 const engines = postgresUrl === undefined ? ["pglite"] : ["pglite", "postgres"]
-
-const expectMeasured = (stdout: string, names: ReadonlyArray<string>) => {
-  const rows = tableRows(stdout)
-  for (const name of names)
-    expect(
-      rows.some((row) => row[0]!.includes(name)),
-      `${name} in\n${stdout}`
-    ).toBe(true)
-  expect(stdout).not.toMatch(/NaN|Infinity|undefined/)
-}
 
 describe("the HTTP benches, small, on the load generator at hand", () => {
   it.each(engines)(

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sealForEdge } from "../../adapters/crypto/edgeSeal.ts"
 import type { EdgeApiConfig, EdgeSnapshot } from "../../domain/edge/snapshot.ts"
-import { edgeRequest } from "./support/edgeHttp.ts"
+import { edgeRequest, edgeStream } from "./support/edgeHttp.ts"
 import type { EdgeUnderTest, StartEdge } from "./support/hosts.ts"
 import { type Ingest, type Origin, startIngest, startOrigin } from "./support/origins.ts"
 
@@ -458,31 +458,14 @@ export const edgeConformance = (name: string, start: StartEdge) =>
           res.write("first part;")
           released.then(() => res.end("second part"))
         })
-        const reply = await new Promise<string>((resolve, reject) => {
-          const base = new URL(edge.url)
-          import("node:http").then(({ request }) => {
-            const req = request(
-              {
-                host: base.hostname,
-                port: base.port,
-                path: "/stream",
-                headers: { host: hostOf(slug) },
-                agent: false
-              },
-              (res) => {
-                let body = ""
-                res.on("data", (chunk: Buffer) => {
-                  body += chunk.toString("utf8")
-                  if (body === "first part;") release()
-                })
-                res.on("end", () => resolve(body))
-              }
-            )
-            req.on("error", reject)
-            req.end()
-          })
+        const reply = await edgeStream(edge.url, {
+          host: hostOf(slug),
+          path: "/stream",
+          onText: (body) => {
+            if (body === "first part;") release()
+          }
         })
-        expect(reply).toBe("first part;second part")
+        expect(reply).toEqual({ body: "first part;second part", ended: true })
       })
 
       it("given an origin that sends its headers and part of its body and then stalls, then the client's answer is cut off after EDGE_UPSTREAM_TIMEOUT_MS, the origin's request is aborted and nothing partial is cached", async () => {
@@ -497,35 +480,7 @@ export const edgeConformance = (name: string, start: StartEdge) =>
             originClosed = true
           })
         })
-        const cutOff = () =>
-          new Promise<{ readonly body: string; readonly ended: boolean }>((resolve, reject) => {
-            const base = new URL(edge.url)
-            import("node:http").then(({ request }) => {
-              const req = request(
-                {
-                  host: base.hostname,
-                  port: base.port,
-                  path: "/stall",
-                  headers: { host: hostOf(slug) },
-                  agent: false
-                },
-                (res) => {
-                  let body = ""
-                  let ended = false
-                  res.on("data", (chunk: Buffer) => {
-                    body += chunk.toString("utf8")
-                  })
-                  res.on("end", () => {
-                    ended = true
-                  })
-                  res.on("error", () => undefined)
-                  res.on("close", () => resolve({ body, ended }))
-                }
-              )
-              req.on("error", reject)
-              req.end()
-            })
-          })
+        const cutOff = () => edgeStream(edge.url, { host: hostOf(slug), path: "/stall" })
         // Were the stall not cut off, this would wait for the test's own timeout and fail it.
         const first = await cutOff()
         expect(first.body).toBe("first part;")

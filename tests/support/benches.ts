@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { expect } from "vitest"
 import { postgresUrl, redisUrl } from "./services.ts"
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
@@ -49,3 +50,14 @@ export const tableRows = (stdout: string) =>
         .slice(1, -1)
         .map((cell) => cell.trim())
     )
+
+/** Each named row printed (in any cell of a table row), and no value it could not measure. */
+export const expectMeasured = (stdout: string, names: ReadonlyArray<string>) => {
+  const rows = tableRows(stdout)
+  for (const name of names)
+    expect(
+      rows.some((row) => row.some((cell) => cell.includes(name))),
+      `${name} in\n${stdout}`
+    ).toBe(true)
+  expect(stdout).not.toMatch(/NaN|Infinity|undefined/)
+}

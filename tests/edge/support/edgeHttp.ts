@@ -50,3 +50,39 @@ export const edgeRequest = (
     req.on("error", reject)
     req.end(options.body)
   })
+
+/**
+ * A GET through the edge read chunk by chunk: `onText` sees the body so far after each
+ * chunk; answers the body and whether it ended (`end`) or was cut off (`close` without it).
+ */
+export const edgeStream = (
+  baseUrl: string,
+  options: { readonly host: string; readonly path: string; readonly onText?: (body: string) => void }
+): Promise<{ readonly body: string; readonly ended: boolean }> =>
+  new Promise((resolve, reject) => {
+    const base = new URL(baseUrl)
+    const req = httpRequest(
+      {
+        host: base.hostname,
+        port: base.port,
+        path: options.path,
+        headers: { host: options.host },
+        agent: false
+      },
+      (res) => {
+        let body = ""
+        let ended = false
+        res.on("data", (chunk: Buffer) => {
+          body += chunk.toString("utf8")
+          options.onText?.(body)
+        })
+        res.on("end", () => {
+          ended = true
+        })
+        res.on("error", () => undefined)
+        res.on("close", () => resolve({ body, ended }))
+      }
+    )
+    req.on("error", reject)
+    req.end()
+  })
